@@ -1,0 +1,142 @@
+"""`painbot` command line: build | ask | chat | serve | batch | redflags.
+
+Heavy imports (the model, FastAPI, Gradio) happen inside the subcommand that needs them, so `painbot ask`
+starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().with_overrides(
+        corpus_dir=args.corpus,
+        index_dir=args.index,
+        model=args.model,
+        country=args.country.upper() if args.country else None,
+    )
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.index import build_index, index_status
+
+    status = index_status(settings)
+    if status.ok and not args.force:
+        print(f"index is up to date ({settings.index_dir}); --force rebuilds it")
+        return 0
+    if not status.ok and status.reason != "missing":
+        print(f"index {status.reason}: rebuilding", file=sys.stderr)
+    manifest = build_index(settings, progress=True)
+    print(
+        f"built {settings.index_dir}: {manifest['documents']} documents, {manifest['chunks']} chunks, "
+        f"{manifest['sentences']} sentences, model {manifest['model']} (dim {manifest['dim']})"
+    )
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import Bot
+
+    reply = Bot.load(settings).reply(args.question, lang=args.lang)
+    if args.json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(reply.text)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import Bot
+
+    bot = Bot.load(settings)
+    history: list[dict[str, str]] = []
+    print("painbot — type a question, an empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            message = input("> ")
+        except EOFError:
+            print()
+            return 0
+        if not message.strip():
+            return 0
+        reply = bot.reply(message, history, lang=args.lang)
+        print(reply.text, end="\n\n")
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply.text}]
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.web.server import serve
+
+    origins = tuple(o.strip() for o in args.allowed_origins.split(",")) if args.allowed_origins else None
+    serve(settings.with_overrides(host=args.host, port=args.port, allowed_origins=origins, ui_language=args.ui_lang))
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.batch import run
+
+    return run(args, settings)
+
+
+def cmd_redflags(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.redflags import RedFlagRules
+
+    print(RedFlagRules.load().explain(args.text, args.earlier or ()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="painbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", help="corpus folder (default: corpus, env PAINBOT_CORPUS)")
+    parser.add_argument("--index", help="index folder (default: index, env PAINBOT_INDEX)")
+    parser.add_argument(
+        "--model", help="embedding backend: e5-small-q4 (default) or st:<sentence-transformers name or path>"
+    )
+    parser.add_argument("--country", help="SE, DK or NO: emergency numbers for this deployment (env PAINBOT_COUNTRY)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the index from the corpus (only when stale unless --force)")
+    p.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--lang", choices=["sv", "da", "nb", "en"], help="reply in this language")
+    p.add_argument("--json", action="store_true", help="print the Reply object as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal")
+    p.add_argument("--lang", choices=["sv", "da", "nb", "en"], help="reply in this language")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="web UI at /, JSON API under /api, widget at /widget.js")
+    p.add_argument("--host", help="bind address (default 127.0.0.1, env PAINBOT_HOST)")
+    p.add_argument("--port", type=int, help="port (default 7860, env PAINBOT_PORT)")
+    p.add_argument("--allowed-origins", help="comma-separated origins allowed to call the API from a browser")
+    p.add_argument("--ui-lang", choices=["sv", "da", "nb", "en"], help="default UI language")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("batch", help="answer a file of questions; optional quality report")
+    from bot.batch import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("redflags", help="audit the red-flag rules on a text")
+    p.add_argument("--explain", dest="text", required=True, help="the message to check")
+    p.add_argument("--earlier", action="append", help="an earlier user turn (repeatable)")
+    p.set_defaults(func=cmd_redflags)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args, _settings(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
