@@ -226,6 +226,7 @@ def _check_date(value: object, path: Path) -> str | None:
 
 def _parse_body(body: str, first_line: int, path: Path) -> list[Section]:
     sections: list[tuple[str, list[str]]] = []
+    stray_line = 0
     for number, line in enumerate(body.split("\n"), start=first_line):
         match = _HEADING.match(line)
         level = len(match.group(1)) if match else 0
@@ -242,10 +243,12 @@ def _parse_body(body: str, first_line: int, path: Path) -> list[Section]:
             sections.append((heading, []))
         elif sections:
             sections[-1][1].append(line)
-        elif line.strip():
-            raise CorpusError(f"{path}: line {number}: text before the first '## ' section heading")
+        elif line.strip() and not stray_line:
+            stray_line = number
     if not sections:
         raise CorpusError(f"{path}: no '## ' section heading in the body")
+    if stray_line:
+        raise CorpusError(f"{path}: line {stray_line}: text before the first '## ' section heading")
     result = []
     for heading, lines in sections:
         text = "\n".join(lines).strip("\n")
