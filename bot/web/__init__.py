@@ -1,0 +1,1 @@
+"""Web layer: FastAPI app with the JSON API, the embeddable widget and the Gradio UI."""

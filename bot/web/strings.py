@@ -1,0 +1,62 @@
+"""UI strings of the web page and the widget: one `bot/data/lang/<code>/ui.yaml` per language.
+
+Strings are data so that adding a UI language means adding a file; the widget gets the same strings from
+`GET /api/ui/{lang}`, so nothing is duplicated in JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.config import DATA_DIR
+
+REFERENCE_LANGUAGE = "en"
+
+
+class UiStringsError(ValueError):
+    """A ui.yaml file is missing, malformed or has keys that differ from the reference language."""
+
+
+@lru_cache(maxsize=4)
+def load_ui_strings(lang_dir: Path = DATA_DIR / "lang") -> Mapping[str, Mapping[str, object]]:
+    """Every language that has a ui.yaml, keyed by language code; all share the reference file's keys."""
+    found = {}
+    for path in sorted(lang_dir.glob("*/ui.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise UiStringsError(f"{path}: expected a mapping of string keys")
+        found[path.parent.name] = data
+    if REFERENCE_LANGUAGE not in found:
+        raise UiStringsError(f"{lang_dir}/{REFERENCE_LANGUAGE}/ui.yaml is missing")
+    keys = set(found[REFERENCE_LANGUAGE])
+    for code, data in found.items():
+        path = lang_dir / code / "ui.yaml"
+        if set(data) != keys:
+            missing, extra = sorted(keys - set(data)), sorted(set(data) - keys)
+            raise UiStringsError(f"{path}: missing keys {missing}, unexpected keys {extra}")
+        for key, value in data.items():
+            ok = isinstance(value, str) or (
+                isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+            )
+            if not ok:
+                raise UiStringsError(f"{path}: key {key!r} must be a string or a list of strings")
+    return found
+
+
+def pick_language(*candidates: str | None) -> str:
+    """The first candidate that has UI strings (e.g. a reply in German falls back to the UI language)."""
+    strings = load_ui_strings()
+    return next((c for c in candidates if c in strings), REFERENCE_LANGUAGE)
+
+
+def strings_for(*candidates: str | None) -> Mapping[str, object]:
+    """The strings of the first candidate language that has them."""
+    return load_ui_strings()[pick_language(*candidates)]
+
+
+def language_name(lang: str) -> str:
+    """A language's own name for itself ("Dansk"); the bare code when we have no strings for it."""
+    return str(load_ui_strings().get(lang, {}).get("language_name", lang))
