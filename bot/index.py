@@ -1,0 +1,201 @@
+"""Build, check and load ``index/``: FAISS vectors for chunks and sentences, char n-gram BM25, the chunk
+table, and ``manifest.json`` recording what the index was built from.
+
+A stale index (corpus edited, another embedding model) or a corrupt one (a file missing, truncated or
+altered) is explained in one line and rebuilt, never surfaced as a stack trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from bot.config import Settings
+from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
+from bot.embed import Embedder, load_embedder
+from bot.lexical import CharNgramBM25
+
+FORMAT_VERSION = 1
+CHUNKING = {"min_chars": 200, "max_chars": 900}
+FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "bm25.npz", "bm25.json")
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    title: str
+    language: str
+    publisher: str
+    source: str
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    ok: bool
+    reason: str = ""
+
+
+@dataclass
+class Index:
+    manifest: dict
+    documents: dict[str, DocumentInfo]
+    chunks: list[Chunk]
+    chunk_index: faiss.Index
+    sentence_vectors: np.ndarray  # (n_sentences, dim), rows in chunk order
+    sentence_offsets: np.ndarray  # chunk i owns sentence rows offsets[i]:offsets[i+1]
+    bm25: CharNgramBM25
+
+
+class IndexUnusable(RuntimeError):
+    """The index on disk cannot be used; the message says why in one line."""
+
+
+def passage_text(chunk: Chunk, doc: DocumentInfo) -> str:
+    """What gets embedded and BM25-indexed for a chunk: title and section give short passages their context."""
+    return f"{doc.title}. {chunk.section}.\n{chunk.text}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _faiss_index(vectors: np.ndarray, kind: str) -> faiss.Index:
+    """Exact inner product by default; HNSW for corpora large enough that a flat scan costs more."""
+    dim = vectors.shape[1]
+    index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) if kind == "hnsw" else faiss.IndexFlatIP(dim)
+    index.add(vectors)
+    return index
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: bool, label: str) -> np.ndarray:
+    batches = range(0, len(texts), EMBED_BATCH)
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc=label, unit="batch", file=sys.stderr, disable=not sys.stderr.isatty())
+    parts = [embedder.passages(texts[i : i + EMBED_BATCH]) for i in batches]
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+
+def build_index(
+    settings: Settings, embedder: Embedder | None = None, progress: bool = False, faiss_kind: str = "flat"
+) -> dict:
+    """Embed and index the corpus into ``settings.index_dir``; returns the manifest."""
+    started = time.perf_counter()
+    documents = load_corpus(settings.corpus_dir)
+    chunks = chunk_corpus(documents)
+    info = {d.doc_id: DocumentInfo(d.doc_id, d.title, d.language, d.publisher, d.source) for d in documents}
+    embedder = embedder or load_embedder(settings.model)
+    passages = [passage_text(c, info[c.doc_id]) for c in chunks]
+    sentences = [s for c in chunks for s in c.sentences]
+    chunk_vectors = _embed(embedder, passages, progress, "chunks")
+    sentence_vectors = _embed(embedder, sentences, progress, "sentences")
+
+    folder = settings.index_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").unlink(missing_ok=True)  # an interrupted build must not look valid
+    table = {"documents": [asdict(d) for d in info.values()], "chunks": [asdict(c) for c in chunks]}
+    (folder / "chunks.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    faiss.write_index(_faiss_index(chunk_vectors, faiss_kind), str(folder / "chunks.faiss"))
+    faiss.write_index(_faiss_index(sentence_vectors, "flat"), str(folder / "sentences.faiss"))
+    CharNgramBM25(passages).save(folder)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "model": embedder.name,
+        "dim": embedder.dim,
+        "faiss": faiss_kind,
+        "corpus": str(settings.corpus_dir),
+        "corpus_fingerprint": corpus_fingerprint(settings.corpus_dir),
+        "chunking": CHUNKING,
+        "documents": len(documents),
+        "chunks": len(chunks),
+        "sentences": len(sentences),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "files": {name: _sha256(folder / name) for name in FILES},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+def read_manifest(settings: Settings) -> dict | None:
+    path = settings.index_dir / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexUnusable(f"manifest.json is unreadable ({exc})") from exc
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    """Whether the index on disk matches the corpus and model asked for, and is intact."""
+    try:
+        manifest = read_manifest(settings)
+    except IndexUnusable as exc:
+        return IndexStatus(False, f"corrupt: {exc}")
+    if manifest is None:
+        return IndexStatus(False, "missing")
+    if manifest.get("format") != FORMAT_VERSION:
+        return IndexStatus(False, f"stale: format {manifest.get('format')} != {FORMAT_VERSION}")
+    if manifest.get("model") != settings.model:
+        return IndexStatus(False, f"stale: built with model {manifest.get('model')}, asked for {settings.model}")
+    if manifest.get("chunking") != CHUNKING:
+        return IndexStatus(False, "stale: chunking settings changed")
+    if settings.corpus_dir.is_dir() and manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
+        return IndexStatus(False, "stale: the corpus changed since the index was built")
+    for name, digest in manifest.get("files", {}).items():
+        path = settings.index_dir / name
+        if not path.exists():
+            return IndexStatus(False, f"corrupt: {name} is missing")
+        if _sha256(path) != digest:
+            return IndexStatus(False, f"corrupt: {name} does not match its checksum")
+    return IndexStatus(True)
+
+
+def load_index(settings: Settings) -> Index:
+    """Load an index that ``index_status`` found ok; raises IndexUnusable with a one-line reason otherwise."""
+    manifest = read_manifest(settings)
+    if manifest is None:
+        raise IndexUnusable("missing")
+    folder = settings.index_dir
+    try:
+        table = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        documents = {d["doc_id"]: DocumentInfo(**d) for d in table["documents"]}
+        chunks = [Chunk(**{**c, "sentences": tuple(c["sentences"])}) for c in table["chunks"]]
+        chunk_index = faiss.read_index(str(folder / "chunks.faiss"))
+        sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+        sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
+        bm25 = CharNgramBM25.load(folder)
+    except Exception as exc:  # any unreadable part means the same thing: rebuild
+        raise IndexUnusable(f"corrupt: {type(exc).__name__}: {exc}") from exc
+    sizes = [len(c.sentences) for c in chunks]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    if chunk_index.ntotal != len(chunks) or len(sentence_vectors) != offsets[-1]:
+        raise IndexUnusable("corrupt: vector counts do not match the chunk table")
+    return Index(manifest, documents, chunks, chunk_index, sentence_vectors, offsets, bm25)
+
+
+def ensure_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+    """Load the index, rebuilding it first when it is missing, stale or corrupt (saying why on stderr)."""
+    status = index_status(settings)
+    if not status.ok:
+        print(f"painbot: index {status.reason}; building {settings.index_dir}", file=sys.stderr)
+        build_index(settings, embedder, progress=True)
+    try:
+        return load_index(settings)
+    except IndexUnusable as exc:
+        print(f"painbot: index {exc}; rebuilding {settings.index_dir}", file=sys.stderr)
+        build_index(settings, embedder, progress=True)
+        return load_index(settings)

@@ -1,0 +1,67 @@
+"""Index build, manifest staleness and corruption, against a copy of the real corpus."""
+
+import json
+import shutil
+
+import pytest
+
+from bot.config import Settings
+from bot.index import ensure_index, index_status, load_index
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, settings, index):
+    """A private copy of the corpus and of the session's built index, free to damage."""
+    root = tmp_path_factory.mktemp("own")
+    shutil.copytree(settings.corpus_dir, root / "corpus")
+    shutil.copytree(settings.index_dir, root / "index")
+    # The copied manifest refers to the same corpus bytes, so the copy starts out up to date.
+    return Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+
+
+def test_manifest_records_what_the_index_was_built_from(index):
+    m = index.manifest
+    assert m["model"] == "e5-small-q4" and m["dim"] == 384
+    assert m["documents"] == 5 and m["chunks"] == len(index.chunks) == index.chunk_index.ntotal
+    assert m["sentences"] == len(index.sentence_vectors) > m["chunks"]
+    assert set(m["files"]) >= {"chunks.json", "chunks.faiss", "sentences.faiss", "bm25.npz"}
+    assert {d for d in index.documents} == {
+        "sv-benhinnor", "da-ondt-i-benene", "sv-halsena", "no-haelspore", "da-iskias"
+    }
+
+
+def test_fresh_copy_is_up_to_date(built):
+    assert index_status(built).ok
+
+
+def test_model_change_makes_index_stale(built):
+    status = index_status(Settings(corpus_dir=built.corpus_dir, index_dir=built.index_dir, model="st:other"))
+    assert not status.ok and "model" in status.reason
+
+
+def test_corrupt_vector_file_is_detected_and_rebuilt(built, embedder, capsys):
+    path = built.index_dir / "chunks.faiss"
+    path.write_bytes(path.read_bytes()[:100])
+    status = index_status(built)
+    assert not status.ok and status.reason == "corrupt: chunks.faiss does not match its checksum"
+    index = ensure_index(built, embedder)
+    assert "corrupt" in capsys.readouterr().err
+    assert index_status(built).ok and index.chunk_index.ntotal == len(index.chunks)
+
+
+def test_unreadable_manifest_is_reported_not_raised(built, embedder, capsys):
+    (built.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert index_status(built).reason.startswith("corrupt: manifest.json is unreadable")
+    ensure_index(built, embedder)
+    assert index_status(built).ok
+    assert json.loads((built.index_dir / "manifest.json").read_text())["chunks"] > 0
+
+
+def test_corpus_edit_makes_index_stale_and_rebuild_picks_it_up(built, embedder):
+    path = built.corpus_dir / "sv-halsena.md"
+    text = path.read_text(encoding="utf-8").replace("## Resultat\n", "## Resultat\n\nSenan läker långsamt men säkert.\n")
+    path.write_text(text, encoding="utf-8")
+    assert "corpus changed" in index_status(built).reason
+    index = ensure_index(built, embedder)
+    assert any("läker långsamt" in c.text for c in index.chunks)
+    assert load_index(built).manifest["corpus_fingerprint"] == index.manifest["corpus_fingerprint"]
