@@ -1,0 +1,101 @@
+"""One turn of painbot, top to bottom:
+
+    message (+ earlier turns)
+      -> validate          empty / too long / binary -> "invalid" reply
+      -> detect language   the conversation's language when the message is short or unclear
+      -> red flags         rules on the message and recent user turns; a hit -> escalation reply, STOP
+      -> retrieve          hybrid dense + lexical, glossary expansion, topic carried from earlier turns
+      -> gate              not about the corpus's topics, or evidence too weak -> "not in my sources"
+      -> compose           quoted sentences grouped by source, numbered citations, when-to-seek-care, disclaimer
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot import validate
+from bot.answer import Composer, load_templates
+from bot.config import LANGUAGES, Settings
+from bot.embed import load_embedder
+from bot.gate import GateThresholds, TopicGate
+from bot.glossary import Glossary
+from bot.index import ensure_index
+from bot.language import LanguageDetector, LanguageGuess
+from bot.redflags import RedFlagRules
+from bot.reply import Citation, PhoneNumber, RedFlag, Reply
+from bot.retrieve import HybridRetriever, QueryBuilder
+
+__all__ = ["Bot", "Reply", "Citation", "RedFlag", "PhoneNumber"]
+
+Turn = Mapping[str, str]
+RED_FLAG_MEMORY = 3  # earlier user turns the red-flag rules look at
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    detector: LanguageDetector
+    rules: RedFlagRules
+    queries: QueryBuilder
+    retriever: HybridRetriever
+    gate: TopicGate
+    composer: Composer
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Bot:
+        """Everything a reply needs, loaded once; the index is built first if missing or stale."""
+        settings = settings or Settings()
+        embedder = load_embedder(settings.model)
+        index = ensure_index(settings, embedder)
+        glossary = Glossary.load()
+        return cls(
+            settings=settings,
+            detector=LanguageDetector.load(),
+            rules=RedFlagRules.load(),
+            queries=QueryBuilder(glossary),
+            retriever=HybridRetriever(index, embedder),
+            gate=TopicGate(glossary, GateThresholds.load()),
+            composer=Composer(index, load_templates()),
+        )
+
+    def reply(self, message: str, history: Sequence[Turn] = (), lang: str | None = None) -> Reply:
+        started = time.perf_counter()
+        reply = self._reply(message, [t["content"] for t in history if t.get("role") == "user"], lang)
+        reply.latency_ms = (time.perf_counter() - started) * 1000
+        return reply
+
+    def _reply(self, message: str, earlier: list[str], lang: str | None) -> Reply:
+        guess = self.language(message, earlier, lang)
+        language = guess.language
+        note = "" if guess.supported else self.composer.unsupported_note(language)
+
+        problem = validate.problem(message)
+        if problem:
+            values = {"length": len(message) if isinstance(message, str) else 0, "limit": validate.MAX_CHARS}
+            return Reply(language, "invalid", self.composer.invalid(problem, language, **values))
+
+        flag = self.rules.check(message, earlier[-RED_FLAG_MEMORY:])
+        if flag:
+            text, flag = self.rules.escalation(flag, language, self.settings.country_for(language))
+            return Reply(language, "redflag", text, red_flag=flag)
+
+        query = self.queries.build(message, language, earlier)
+        hits, vector = self.retriever.search(query)
+        verdict = self.gate.judge(query, hits)
+        if not verdict.in_scope:
+            return Reply(language, "out_of_scope", self.composer.out_of_scope(language, note))
+
+        text, citations = self.composer.answer(query, hits, vector, language, note)
+        return Reply(language, "answer", text, citations=citations)
+
+    def language(self, message: str, earlier: list[str], forced: str | None) -> LanguageGuess:
+        """The message's language, falling back on the conversation's when the message alone is unclear."""
+        if forced in LANGUAGES:
+            return LanguageGuess(forced, forced, True, True, "set by the caller")
+        previous = None
+        for turn in earlier:
+            previous = self.detector.detect(turn, previous).language
+        text = message if isinstance(message, str) and not validate.problem(message) else ""
+        return self.detector.detect(text, previous)
