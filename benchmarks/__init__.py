@@ -1,0 +1,1 @@
+"""painbot benchmarks: `python -m benchmarks.run` (or `make bench`); see benchmarks/README.md."""

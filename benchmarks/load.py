@@ -1,0 +1,155 @@
+"""HTTP load: `painbot serve` on a free 127.0.0.1 port, then concurrent clients POSTing /api/chat with the dev
+questions, back to back by default (no think time), for a fixed time; latency, requests/s, errors and the
+server's resident memory while it serves.
+
+The load generator is bounded twice: it stops at the deadline and after `max_requests` requests, whichever
+comes first. Only 127.0.0.1 is ever contacted.
+
+    python -m benchmarks.load [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import signal
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import ROOT, MemorySampler, child_env, dev_rows, free_port, painbot, percentile
+
+HOST = "127.0.0.1"
+READY_TIMEOUT = 180.0
+
+
+def _wait_ready(base: str, proc: subprocess.Popen, log: Path) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < READY_TIMEOUT:
+        if proc.poll() is not None:
+            raise RuntimeError(f"painbot serve exited {proc.returncode}: {log.read_text()[-800:]}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2, trust_env=False).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"painbot serve not ready after {READY_TIMEOUT:.0f} s: {log.read_text()[-800:]}")
+
+
+async def _load(
+    base: str, questions: list[str], clients: int, duration: float, max_requests: int, think_s: float
+) -> dict:
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    issued = itertools.count()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, trust_env=False) as client:
+
+        async def ask(question: str) -> None:
+            started = time.perf_counter()
+            try:
+                response = await client.post("/api/chat", json={"message": question})
+                ok = response.status_code == 200 and "kind" in response.json()
+                key = "" if ok else f"HTTP {response.status_code}"
+            except (httpx.HTTPError, ValueError) as exc:
+                key = type(exc).__name__
+            if key:
+                errors[key] += 1
+            else:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(ask(questions[i % len(questions)]) for i in range(clients)))  # untimed warm-up
+        latencies.clear()
+        errors.clear()
+        deadline = time.perf_counter() + duration
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                n = next(issued)
+                if n >= max_requests:
+                    return
+                await ask(questions[n % len(questions)])
+                if think_s:
+                    await asyncio.sleep(think_s)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    done = len(latencies) + sum(errors.values())
+    return {
+        "requests": done,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(done / elapsed, 1),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "max_ms": round(max(latencies, default=float("nan")), 1),
+        "stopped_by": "max_requests" if done >= max_requests else "time",
+    }
+
+
+def run(
+    quick: bool = False,
+    clients: int = 32,
+    duration: float | None = None,
+    max_requests: int = 50_000,
+    think_s: float = 0.0,
+) -> dict:
+    """`think_s` is each client's pause between a reply and its next message (0: back to back)."""
+    duration = duration if duration is not None else (10.0 if quick else 30.0)
+    questions = [r["question"] for r in dev_rows("questions")]
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    with tempfile.TemporaryDirectory(prefix="painbot-bench-serve-") as tmp:
+        log = Path(tmp) / "serve.log"
+        env = child_env(PAINBOT_RATE_LIMIT="1000000", PAINBOT_FEEDBACK=str(Path(tmp) / "feedback.jsonl"))
+        with log.open("w") as log_file:
+            proc = subprocess.Popen(
+                painbot("serve", "--host", HOST, "--port", str(port)),
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        memory = MemorySampler(proc.pid, interval=0.1).start()
+        try:
+            ready_s = _wait_ready(base, proc, log)
+            idle_mb = memory.peak_mb
+            result = asyncio.run(_load(base, questions, clients, duration, max_requests, think_s))
+            if result["errors"]:
+                result["server_log_tail"] = log.read_text(errors="replace")[-2000:]
+        finally:
+            memory.stop()
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "max_requests": max_requests,
+        "think_time_s": think_s,
+        **result,
+        "server_ready_s": round(ready_s, 1),
+        "server_rss_idle_mb": round(idle_mb),
+        "server_rss_peak_mb": round(memory.peak_mb),
+        "server_rss_hwm_mb": round(memory.hwm_mb),
+        "server_memory_mb": round(memory.max_mb),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    print(json.dumps(run(parser.parse_args().quick), indent=2))
