@@ -28,9 +28,12 @@ from bot.text import fold
 
 KINDS = ("anatomy", "condition", "symptom", "treatment", "exam", "activity", "generic")
 DOMAINS = ("in", "out", "neutral")
+# In-domain anatomy and conditions: a conversation topic, and what keeps a question in the domain when it
+# also names something outside it ("shoulder pain when running", "shockwave for tennis elbow" are not ours).
 TOPIC_KINDS = frozenset({"anatomy", "condition"})
-# In-domain kinds that say what someone does, not where it hurts: "shoulder pain when running" is not ours.
-CIRCUMSTANTIAL_KINDS = frozenset({"activity"})
+# Question words (why, how long, cost, ...): they share no content across languages, so they are not expanded
+# (measured on the dev set: expanding them costs passage hits).
+UNEXPANDED_KINDS = frozenset({"generic"})
 MIN_OPEN_LENGTH = 5  # letters a term needs to match with any ending or inside a word
 
 _ENTRY = re.compile(r"(?P<tail>-)?(?P<exact>=)?(?P<stem>[^()=+]+?)(?:\((?P<endings>[^()]*)\))?(?P<head>\+)?")
@@ -254,12 +257,13 @@ class Glossary:
     # -- expansion --------------------------------------------------------------------------------------
     def expansion(self, concept_ids: Iterable[str], languages: Iterable[str] | None = None,
                   per_language: int = 3) -> list[str]:
-        """The most typical terms of these concepts in these languages (query expansion), without repeats."""
+        """The most typical terms of these concepts in these languages (query expansion), without repeats.
+        Generic question words are left out."""
         languages = tuple(languages) if languages is not None else self.languages
         out: dict[str, str] = {}
         for cid in concept_ids:
             concept = self.concepts.get(cid)
-            if concept is None:
+            if concept is None or concept.kind in UNEXPANDED_KINDS:
                 continue
             for language in languages:
                 for term in concept.terms.get(language, ())[:per_language]:
@@ -268,12 +272,12 @@ class Glossary:
 
     # -- domain and topic -------------------------------------------------------------------------------
     def in_domain_ids(self, concept_ids: Iterable[str]) -> list[str]:
-        """Concepts that place a question inside the corpus's domain. An activity alone does not when the
-        question also names something outside the domain ("my shoulder hurts when I run")."""
+        """Concepts that place a question inside the corpus's domain. When the question also names something
+        outside it, only in-domain anatomy and conditions do: "my shoulder hurts when I run" is not ours."""
         ids = list(dict.fromkeys(concept_ids))
         inside = [c for c in ids if self._domain(c) == "in"]
         if self.out_of_domain_ids(ids):
-            inside = [c for c in inside if self.concepts[c].kind not in CIRCUMSTANTIAL_KINDS]
+            inside = [c for c in inside if self.concepts[c].kind in TOPIC_KINDS]
         return inside
 
     def out_of_domain_ids(self, concept_ids: Iterable[str]) -> list[str]:

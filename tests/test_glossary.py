@@ -61,6 +61,8 @@ def test_expansion_takes_the_first_terms_per_language_without_repeats(glossary):
     # The same word in several languages (da and nb "akillessene") is given once.
     both = glossary.expansion(["achilles_tendon"], ["da", "nb"], per_language=1)
     assert both == ["akillessene"]
+    # Question words name nothing the articles share across languages.
+    assert glossary.expansion(["prognosis", "cause"], ["sv"]) == []
 
 
 # -- inflected, compound and diacritic-free forms ------------------------------------------------------
@@ -161,6 +163,9 @@ def test_short_or_ambiguous_words_do_not_match_inside_unrelated_words(glossary, 
         "Hva hjelper mot vondt i skulderen?",
         "I have tennis elbow",
         "My shoulder hurts when I go running",  # an activity does not make another body region ours
+        "Does shockwave therapy help tennis elbow?",  # nor does a treatment the articles also name
+        "I sprained my wrist, should I use ice?",
+        "Overbelastning i skulderen efter svømning",
     ],
 )
 def test_out_of_domain_questions_are_flagged_out_and_not_in(glossary, question):
@@ -178,6 +183,8 @@ def test_out_of_domain_questions_are_flagged_out_and_not_in(glossary, question):
         "Does stretching help with sciatica?",
         "Can I keep running with the pain?",
         "Jeg har ondt i hånden og i læggen",  # a leg region named beside another: still ours
+        "I sprained my ankle yesterday",
+        "Jag har stukat foten och den är svullen",
     ],
 )
 def test_in_domain_questions_are_flagged_in(glossary, question):
