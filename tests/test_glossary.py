@@ -94,6 +94,8 @@ def test_expansion_takes_the_first_terms_per_language_without_repeats(glossary):
         ("runners knee", {"knee_conditions"}),
         ("Achilles tendonitis", {"achilles_tendinopathy"}),
         ("MR-scanning af ryggen", {"mri", "back"}),
+        ("vondt i knehasen", {"knee", "pain"}),
+        ("jeg har hold i lænden", {"lumbago"}),
     ],
 )
 def test_inflected_compound_and_diacritic_free_forms_match(glossary, text, expected):
