@@ -13,7 +13,7 @@ The engine knows no language; everything it matches is data:
 
 The rules of every language run on every message: language detection is unreliable on short messages, and
 people mix languages. Words are compared folded (case and diacritics folded, apostrophes and hyphens
-dropped, "aa" read as "å"), so "rött", "rott" and "RÖTT" meet.
+dropped, "aa" and "oe" read as "å" and "ø"), so "rött", "rott" and "RÖTT" meet.
 
 Pattern syntax: words separated by spaces, each word one or more alternatives split by ``|``. ``svull*``
 matches a word start, ``*smärta`` a word end (compound tails), ``*cancer*`` anywhere in a word, ``ont`` the
@@ -79,8 +79,9 @@ class RedFlagError(ValueError):
 
 
 def norm(word: str) -> str:
-    """The form words are compared in: folded, without apostrophes and hyphens, "aa" read as "a"."""
-    return fold(word).replace("’", "").replace("'", "").replace("-", "").replace("aa", "a")
+    """The form words are compared in: folded, without apostrophes and hyphens, and with the spellings of
+    keyboards without å, ø read as the letter ("aandenoed" = "åndenød")."""
+    return fold(word).replace("’", "").replace("'", "").replace("-", "").replace("aa", "a").replace("oe", "o")
 
 
 # ------------------------------------------------------------------------------------------- patterns
@@ -285,6 +286,12 @@ class RedFlagRules:
                 f"{path}: concepts without words in any language: {sorted(declared - defined)}"
             )
         countries = _read(data_dir / "countries.yaml").get("countries") or {}
+        for where, codes in [(data_dir / "countries.yaml", countries)] + [
+            (data_dir / "lang" / lang / "escalation.yaml", texts.get("countries") or {})
+            for lang, texts in escalation.items()
+        ]:
+            if not all(isinstance(code, str) for code in codes):
+                raise RedFlagError(f"{where}: quote the country codes (YAML reads a bare NO as false)")
         return cls(spec, patterns, atoms, escalation, countries)
 
     # ------------------------------------------------------------------ public interface
