@@ -66,6 +66,7 @@ PATTERN_KINDS = {
     "questions.conditional": "cond",  # "if": a general question about a concrete case
 }
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OE = re.compile(r"oe(?=[a-z])")  # "foelelse" = "følelse"; a final "oe" stays ("toe" is not "to")
 _TOKEN = re.compile(
     r"(?P<word>\d+(?:[.,/]\d+)?|[^\W_]+(?:['’\-][^\W_]+)*)"
     r"|(?P<hard>[.!?…]+|\n|(?<=\s)[-–—](?=\s)|[–—])"  # ends a sentence; a spaced dash too
@@ -81,7 +82,8 @@ class RedFlagError(ValueError):
 def norm(word: str) -> str:
     """The form words are compared in: folded, without apostrophes and hyphens, and with the spellings of
     keyboards without å, ø read as the letter ("aandenoed" = "åndenød")."""
-    return fold(word).replace("’", "").replace("'", "").replace("-", "").replace("aa", "a").replace("oe", "o")
+    word = fold(word).replace("’", "").replace("'", "").replace("-", "").replace("aa", "a")
+    return _OE.sub("o", word)
 
 
 # ------------------------------------------------------------------------------------------- patterns
@@ -98,7 +100,7 @@ class Pattern:
     slots: tuple  # per word: frozenset of atom ids, or GAP
     concept: str = ""  # kind == concept
     suppresses: frozenset[str] = frozenset()  # kind == trap: the concepts it suppresses (empty: all)
-    scope: str = "match"  # kind == trap: "match" (words inside the trap) or "clause" (its whole clause)
+    scope: str = "match"  # kind == trap: "match" (matches that begin in the trap) or "clause" (its clause)
 
 
 class _Atoms:
@@ -449,7 +451,7 @@ class RedFlagRules:
                     continue
                 if trap.pattern.suppresses and m.concept not in trap.pattern.suppresses:
                     continue
-                inside = trap.start <= m.start and m.end <= trap.end
+                inside = trap.start <= m.start < trap.end
                 if inside or (trap.pattern.scope == "clause" and segment[m.start] == segment[trap.start]):
                     m.status, m.reason = "trapped", f"suppressed by trap '{trap.text}'"
 
@@ -457,7 +459,8 @@ class RedFlagRules:
         self, found: dict[str, list[Match]], concepts: list[Match], tokens: list[Token]
     ) -> None:
         # A cue inside a pseudo-negation ("inte bara") or inside a symptom's own words negates nothing.
-        blocked = _covered(found["pseudo"]) | _covered(concepts)
+        symptoms = [m for m in concepts if m.concept not in self.not_negatable]
+        blocked = _covered(found["pseudo"]) | _covered(symptoms)
         fillers, terminators = _covered(found["filler"]), _covered(found["terminator"])
         connectors = _covered(found["connector"])
         starts: dict[int, list[Match]] = defaultdict(list)
