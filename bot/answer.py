@@ -60,6 +60,8 @@ class Composer:
         for i, sentence in enumerate(sentences):
             folded = fold(sentence)
             scores[i] += min(MAX_BONUS, KEYWORD_BONUS * sum(k in folded for k in keys))
+            if sentence.rstrip().endswith("?"):
+                scores[i] -= 1.0  # an article's own question (FAQ heading, reader's letter) answers nothing
         chosen = sorted(np.argsort(-scores)[:count])
         return [sentences[i] for i in chosen]
 
@@ -77,16 +79,20 @@ class Composer:
         t = self.t(language)
         citations = [self.citation(n, hit) for n, hit in enumerate(hits, 1)]
         quotes: dict[str, list[Quote]] = {}
+        sections: dict[str, list[str]] = {}
         for n, hit in enumerate(hits, 1):
             count = TOP_SENTENCES if n == 1 else OTHER_SENTENCES
             quotes.setdefault(hit.chunk.doc_id, []).extend(
                 Quote(n, s) for s in self.best_sentences(hit, query, vector, count)
             )
+            sections.setdefault(hit.chunk.doc_id, [])
+            if hit.chunk.section not in sections[hit.chunk.doc_id]:
+                sections[hit.chunk.doc_id].append(hit.chunk.section)
         lines = [note] if note else []
         lines += [t["answer_intro"], ""]
         for doc_id, doc_quotes in quotes.items():
             doc = self.index.documents[doc_id]
-            header = f"**{doc.title}** ({doc.publisher})"
+            header = f"**{doc.title}** ({doc.publisher}) · {'; '.join(sections[doc_id])}"
             if doc.language != language:
                 header += " " + t["source_language_note"].format(language=t["language_names"][doc.language])
             lines.append(header)

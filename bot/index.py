@@ -1,5 +1,6 @@
-"""Build, check and load ``index/``: FAISS vectors for chunks and sentences, char n-gram BM25, the chunk
-table, and ``manifest.json`` recording what the index was built from.
+"""Build, check and load ``index/``: FAISS vectors for chunks and sentences, char n-gram BM25 over chunks,
+concept BM25 over documents (glossary concepts each article names), the chunk table, and ``manifest.json``
+recording what the index was built from.
 
 A stale index (corpus edited, another embedding model) or a corrupt one (a file missing, truncated or
 altered) is explained in one line and rebuilt, never surfaced as a stack trace."""
@@ -16,14 +17,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from bot.config import Settings
+from bot.config import DATA_DIR, Settings
 from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
 from bot.embed import Embedder, load_embedder
-from bot.lexical import CharNgramBM25
+from bot.glossary import Glossary
+from bot.lexical import BM25, char_ngrams
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHUNKING = {"min_chars": 200, "max_chars": 900}
-FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "bm25.npz", "bm25.json")
+FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "ngrams.npz", "ngrams.json", "concepts.npz",
+         "concepts.json")
 EMBED_BATCH = 32
 
 
@@ -50,7 +53,10 @@ class Index:
     chunk_index: faiss.Index
     sentence_vectors: np.ndarray  # (n_sentences, dim), rows in chunk order
     sentence_offsets: np.ndarray  # chunk i owns sentence rows offsets[i]:offsets[i+1]
-    bm25: CharNgramBM25
+    ngrams: BM25  # over chunks' character n-grams
+    concepts: BM25  # over documents' glossary concepts, rows in ``doc_order``
+    doc_order: list[str]
+    chunk_doc: np.ndarray  # chunk row -> row in doc_order
 
 
 class IndexUnusable(RuntimeError):
@@ -60,6 +66,14 @@ class IndexUnusable(RuntimeError):
 def passage_text(chunk: Chunk, doc: DocumentInfo) -> str:
     """What gets embedded and BM25-indexed for a chunk: title and section give short passages their context."""
     return f"{doc.title}. {chunk.section}.\n{chunk.text}"
+
+
+def glossary_fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """Hash of the glossary files: concept lists are stored in the index, so a glossary edit makes it stale."""
+    digest = hashlib.sha256()
+    for path in [data_dir / "concepts.yaml", *sorted((data_dir / "lang").glob("*/glossary.yaml"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -109,7 +123,13 @@ def build_index(
     (folder / "chunks.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     faiss.write_index(_faiss_index(chunk_vectors, faiss_kind), str(folder / "chunks.faiss"))
     faiss.write_index(_faiss_index(sentence_vectors, "flat"), str(folder / "sentences.faiss"))
-    CharNgramBM25(passages).save(folder)
+    BM25([char_ngrams(p) for p in passages]).save(folder, "ngrams")
+    glossary = Glossary.load()
+    doc_order = sorted(info)
+    doc_concepts: dict[str, list[str]] = {d: [] for d in doc_order}
+    for chunk, passage in zip(chunks, passages, strict=True):
+        doc_concepts[chunk.doc_id] += [m.concept_id for m in glossary.find(passage)]
+    BM25([doc_concepts[d] for d in doc_order]).save(folder, "concepts")
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.name,
@@ -117,6 +137,8 @@ def build_index(
         "faiss": faiss_kind,
         "corpus": str(settings.corpus_dir),
         "corpus_fingerprint": corpus_fingerprint(settings.corpus_dir),
+        "glossary_fingerprint": glossary_fingerprint(),
+        "doc_order": doc_order,
         "chunking": CHUNKING,
         "documents": len(documents),
         "chunks": len(chunks),
@@ -153,6 +175,8 @@ def index_status(settings: Settings) -> IndexStatus:
         return IndexStatus(False, f"stale: built with model {manifest.get('model')}, asked for {settings.model}")
     if manifest.get("chunking") != CHUNKING:
         return IndexStatus(False, "stale: chunking settings changed")
+    if manifest.get("glossary_fingerprint") != glossary_fingerprint():
+        return IndexStatus(False, "stale: the glossary changed since the index was built")
     if settings.corpus_dir.is_dir() and manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
         return IndexStatus(False, "stale: the corpus changed since the index was built")
     for name, digest in manifest.get("files", {}).items():
@@ -177,14 +201,19 @@ def load_index(settings: Settings) -> Index:
         chunk_index = faiss.read_index(str(folder / "chunks.faiss"))
         sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
         sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-        bm25 = CharNgramBM25.load(folder)
+        ngrams = BM25.load(folder, "ngrams")
+        concepts = BM25.load(folder, "concepts")
+        doc_order = list(manifest["doc_order"])
+        chunk_doc = np.array([doc_order.index(c.doc_id) for c in chunks], dtype=np.int64)
     except Exception as exc:  # any unreadable part means the same thing: rebuild
         raise IndexUnusable(f"corrupt: {type(exc).__name__}: {exc}") from exc
     sizes = [len(c.sentences) for c in chunks]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     if chunk_index.ntotal != len(chunks) or len(sentence_vectors) != offsets[-1]:
         raise IndexUnusable("corrupt: vector counts do not match the chunk table")
-    return Index(manifest, documents, chunks, chunk_index, sentence_vectors, offsets, bm25)
+    return Index(
+        manifest, documents, chunks, chunk_index, sentence_vectors, offsets, ngrams, concepts, doc_order, chunk_doc
+    )
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None) -> Index:

@@ -1,14 +1,16 @@
-"""Okapi BM25 over character n-grams of diacritic-folded words.
+"""Okapi BM25, construct once then score (as rank_bm25), over any token lists; and the character n-gram
+analyser the lexical retriever uses.
 
-Character n-grams let inflected and compound Scandinavian forms meet ("hälsenan" ~ "hälseneprogrammet",
-"diskusprolaps" ~ "prolapsen") without a stemmer per language. Construct once, then score (as rank_bm25);
-the weighted document-term matrix is precomputed so a query is one sparse product."""
+Character n-grams of diacritic-folded words let inflected and compound Scandinavian forms meet
+("hälsenan" ~ "hälseneprogrammet", "diskusprolaps" ~ "prolapsen") without a stemmer per language. The same
+BM25 over glossary concept ids scores which article is *about* a question's concepts, in any language.
+The weighted document-term matrix is precomputed, so a query is one sparse product."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,65 +29,61 @@ def char_ngrams(text: str, n_min: int = 3, n_max: int = 5) -> list[str]:
     return grams
 
 
-class CharNgramBM25:
-    def __init__(self, texts: Sequence[str], n_min: int = 3, n_max: int = 5, k1: float = 1.2, b: float = 0.75):
-        self.n_range = (n_min, n_max)
-        counts = [Counter(char_ngrams(t, n_min, n_max)) for t in texts]
+class BM25:
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+        counts = [Counter(doc) for doc in documents]
         self.vocab: dict[str, int] = {}
         for c in counts:
-            for gram in c:
-                self.vocab.setdefault(gram, len(self.vocab))
-        rows, cols, tfs = [], [], []
-        for i, c in enumerate(counts):
-            for gram, tf in c.items():
-                rows.append(i)
-                cols.append(self.vocab[gram])
-                tfs.append(tf)
-        n_docs = len(texts)
-        tf = sparse.csr_matrix((np.array(tfs, np.float32), (rows, cols)), shape=(n_docs, len(self.vocab)))
-        lengths = np.asarray(tf.sum(axis=1)).ravel()
+            for token in c:
+                self.vocab.setdefault(token, len(self.vocab))
+        rows = [i for i, c in enumerate(counts) for _ in c]
+        cols = [self.vocab[t] for c in counts for t in c]
+        tfs = np.array([tf for c in counts for tf in c.values()], np.float32)
+        shape = (len(documents), len(self.vocab))
+        lengths = np.array([sum(c.values()) for c in counts], np.float32)
         df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab))
-        self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1.0))
-        tf = tf.tocoo()
-        weights = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
-        # Stored term-major (CSC) so a query touches only its own n-gram columns.
-        self.matrix = sparse.csc_matrix((weights.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        self.idf = np.log(1.0 + (len(documents) - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()) if len(lengths) else 1.0, 1.0))
+        row_idx, col_idx = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        weights = tfs * (k1 + 1) / (tfs + norm[row_idx]) * self.idf[col_idx]
+        # Stored term-major (CSC) so a query touches only its own columns.
+        self.matrix = sparse.csc_matrix((weights.astype(np.float32), (row_idx, col_idx)), shape=shape)
 
-    def _query_vector(self, query: str | Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        grams = char_ngrams(query, *self.n_range) if isinstance(query, str) else list(query)
-        counts = Counter(self.vocab[g] for g in grams if g in self.vocab)
+    def _query(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(self.vocab[t] for t in tokens if t in self.vocab)
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         return ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for the query (one float per document)."""
-        ids, weights = self._query_vector(query)
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for the query tokens."""
+        ids, weights = self._query(tokens)
         if not len(ids):
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
         return np.asarray(self.matrix[:, ids] @ weights).ravel()
 
-    def self_score(self, query: str) -> float:
-        """Upper bound of a document's score for this query: used to put scores on a 0..1 scale."""
-        ids, weights = self._query_vector(query)
+    def self_score(self, tokens: Sequence[str]) -> float:
+        """Upper bound of any document's score for these tokens: puts scores on a 0..1 scale."""
+        ids, weights = self._query(tokens)
         if not len(ids):
             return 0.0
         return float(self.matrix[:, ids].max(axis=0).toarray().ravel() @ weights)
 
-    def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / "bm25.npz", self.matrix.tocsr())
-        grams = sorted(self.vocab, key=self.vocab.__getitem__)
-        (folder / "bm25.json").write_text(
-            json.dumps({"n_range": self.n_range, "vocab": grams, "idf": self.idf.tolist()}, ensure_ascii=False),
-            encoding="utf-8",
-        )
+    def normalised(self, tokens: Sequence[str]) -> np.ndarray:
+        """Scores as a share of ``self_score``: 0..1, comparable across queries."""
+        ceiling = self.self_score(tokens)
+        return self.scores(tokens) / ceiling if ceiling > 0 else np.zeros(self.matrix.shape[0], np.float32)
+
+    def save(self, folder: Path, name: str) -> None:
+        sparse.save_npz(folder / f"{name}.npz", self.matrix.tocsr())
+        tokens = sorted(self.vocab, key=self.vocab.__getitem__)
+        meta = {"vocab": tokens, "idf": self.idf.tolist()}
+        (folder / f"{name}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> CharNgramBM25:
-        meta = json.loads((folder / "bm25.json").read_text(encoding="utf-8"))
+    def load(cls, folder: Path, name: str) -> BM25:
+        meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         self = cls.__new__(cls)
-        self.n_range = tuple(meta["n_range"])
-        self.vocab = {g: i for i, g in enumerate(meta["vocab"])}
+        self.vocab = {t: i for i, t in enumerate(meta["vocab"])}
         self.idf = np.asarray(meta["idf"], dtype=np.float32)
-        self.matrix = sparse.load_npz(folder / "bm25.npz").tocsc()
+        self.matrix = sparse.load_npz(folder / f"{name}.npz").tocsc()
         return self

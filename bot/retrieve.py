@@ -1,5 +1,9 @@
-"""Hybrid retrieval: one ``search()`` over a dense retriever (FAISS, E5) and a lexical one (char n-gram BM25),
-fused by score with a lexical weight that reflects what the lexical side can know.
+"""Hybrid retrieval: one ``search()`` over a dense retriever (FAISS, E5), a lexical one (char n-gram BM25 over
+chunks) and a topical one (BM25 over the glossary concepts each article names), fused by score.
+
+The lexical weight reflects what the lexical side can know: the user's own Scandinavian words, or only glossary
+terms for an English question. The topical score says which article is *about* the question's concepts; it
+keeps a general article that mentions everything once from outranking the article devoted to the subject.
 
 Queries are expanded with the domain glossary into the corpus's languages, so an English "herniated disc"
 also looks for "diskusprolaps"; a follow-up without a topic of its own borrows the topic of earlier turns."""
@@ -15,6 +19,7 @@ from bot.corpus import Chunk
 from bot.embed import Embedder
 from bot.glossary import Glossary
 from bot.index import Index
+from bot.lexical import char_ngrams
 
 CORPUS_LANGUAGES = ("sv", "da", "nb")
 TOPIC_MEMORY = 3  # earlier user turns searched for a topic to carry over
@@ -54,9 +59,11 @@ class FusionWeights:
     """Lexical weight by what the lexical query holds: the user's own Scandinavian words, or only
     glossary terms (English questions), or nothing at all."""
 
-    own_words: float = 0.25
-    glossary_only: float = 0.15
-    dense_pool: int = 40
+    own_words: float = 0.2
+    glossary_only: float = 0.2
+    topical: float = 0.1
+    sentence: float = 0.7  # share of the dense score taken from a passage's best sentence
+    dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
 
 
 class QueryBuilder:
@@ -91,25 +98,45 @@ class HybridRetriever:
             return self.weights.own_words
         return self.weights.glossary_only if query.expansion else 0.0
 
+    def topical(self, query: Query) -> np.ndarray:
+        """Per article, how much it is about the question's concepts, relative to the best article (0..1)."""
+        scores = self.index.concepts.scores(list(dict.fromkeys(query.concepts + query.topic)))
+        top = scores.max(initial=0.0)
+        return scores / top if top > 0 else scores
+
+    def dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosine of the question with each passage, blended with its best single sentence: a long passage
+        that holds the one sentence answering the question should not lose to a passage vaguely on topic."""
+        passage = self.index.chunk_index.reconstruct_batch(rows) @ vector
+        offsets = self.index.sentence_offsets
+        best = np.array([
+            float(np.max(self.index.sentence_vectors[offsets[r] : offsets[r + 1]] @ vector, initial=passage[i]))
+            for i, r in enumerate(rows)
+        ], dtype=np.float32)
+        w = self.weights.sentence
+        return (1 - w) * passage + w * best
+
     def search(self, query: Query, k: int = 3) -> tuple[list[Hit], np.ndarray]:
-        """Top-k chunks, best first, and the query vector (reused to pick sentences)."""
+        """Top-k chunks, best first, and the query vector (reused to pick sentences).
+
+        Candidates are the dense pool plus the lexical pool; every candidate gets its exact dense score, so
+        a passage that only the lexical or topical side found is still fused on equal terms."""
         vector = self.embedder.queries([query.dense_text])
         n = len(self.index.chunks)
-        dense = np.zeros(n, dtype=np.float32)
         pool = min(n, max(self.weights.dense_pool, k))
-        scores, rows = self.index.chunk_index.search(vector, pool)
-        dense[rows[0][rows[0] >= 0]] = scores[0][rows[0] >= 0]
+        _, dense_rows = self.index.chunk_index.search(vector, pool)
 
-        lexical = np.zeros(n, dtype=np.float32)
         weight = self.lexical_weight(query)
-        text = query.lexical_text
-        if weight and text:
-            ceiling = self.index.bm25.self_score(text)
-            if ceiling > 0:
-                lexical = self.index.bm25.scores(text) / ceiling
-        fused = dense + weight * lexical
+        lexical = self.index.ngrams.normalised(char_ngrams(query.lexical_text)) if weight else np.zeros(n)
+        lexical_rows = np.argsort(-lexical)[:pool] if weight else np.zeros(0, np.int64)
+        rows = np.union1d(dense_rows[0][dense_rows[0] >= 0], lexical_rows).astype(np.int64)
+        dense = self.dense_scores(rows, vector[0])
+
+        topical = self.topical(query)[self.index.chunk_doc[rows]]
+        fused = dense + weight * lexical[rows] + self.weights.topical * topical
         order = np.argsort(-fused)[:k]
         hits = [
-            Hit(self.index.chunks[i], int(i), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
+            Hit(self.index.chunks[rows[i]], int(rows[i]), float(fused[i]), float(dense[i]), float(lexical[rows[i]]))
+            for i in order
         ]
         return hits, vector[0]

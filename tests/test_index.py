@@ -59,7 +59,8 @@ def test_unreadable_manifest_is_reported_not_raised(built, embedder, capsys):
 
 def test_corpus_edit_makes_index_stale_and_rebuild_picks_it_up(built, embedder):
     path = built.corpus_dir / "sv-halsena.md"
-    text = path.read_text(encoding="utf-8").replace("## Resultat\n", "## Resultat\n\nSenan läker långsamt men säkert.\n")
+    added = "## Resultat\n\nSenan läker långsamt men säkert.\n"
+    text = path.read_text(encoding="utf-8").replace("## Resultat\n", added)
     path.write_text(text, encoding="utf-8")
     assert "corpus changed" in index_status(built).reason
     index = ensure_index(built, embedder)

@@ -1,12 +1,16 @@
 import numpy as np
 
-from bot.lexical import CharNgramBM25, char_ngrams
+from bot.lexical import BM25, char_ngrams
 
 DOCS = [
     "Hälsenan förbinder vadmuskulaturen med hälbenet.",
     "Iskias eller diskusprolaps kan give strålende smerter ned i benet.",
     "Hælspore er en benet utvekst på hælen.",
 ]
+
+
+def grams_bm25() -> BM25:
+    return BM25([char_ngrams(d) for d in DOCS])
 
 
 def test_ngrams_are_folded_and_word_bounded():
@@ -16,23 +20,29 @@ def test_ngrams_are_folded_and_word_bounded():
 
 
 def test_inflected_and_compound_forms_find_their_document():
-    bm25 = CharNgramBM25(DOCS)
-    assert int(np.argmax(bm25.scores("hälseneprogrammet"))) == 0
-    assert int(np.argmax(bm25.scores("prolapsen"))) == 1
-    assert int(np.argmax(bm25.scores("halsporre"))) == 2  # written without diacritics
+    bm25 = grams_bm25()
+    assert int(np.argmax(bm25.scores(char_ngrams("hälseneprogrammet")))) == 0
+    assert int(np.argmax(bm25.scores(char_ngrams("prolapsen")))) == 1
+    assert int(np.argmax(bm25.scores(char_ngrams("halsporre")))) == 2  # written without diacritics
 
 
-def test_unknown_query_scores_zero_and_self_score_bounds_scores():
-    bm25 = CharNgramBM25(DOCS)
-    assert not bm25.scores("xyzzy qqq").any()
-    assert bm25.self_score("xyzzy qqq") == 0.0
-    query = "diskusprolaps smerter"
-    assert bm25.scores(query).max() <= bm25.self_score(query) + 1e-5
+def test_unknown_query_scores_zero_and_normalised_scores_stay_within_one():
+    bm25 = grams_bm25()
+    assert not bm25.scores(char_ngrams("xyzzy qqq")).any()
+    assert bm25.self_score(char_ngrams("xyzzy qqq")) == 0.0
+    scores = bm25.normalised(char_ngrams("diskusprolaps smerter"))
+    assert 0.5 < scores.max() <= 1.0 + 1e-6
+
+
+def test_rarer_tokens_weigh_more():
+    bm25 = BM25([["heel_spur", "heel"], ["heel"], ["sciatica"]])
+    scores = bm25.scores(["heel_spur", "heel"])
+    assert scores[0] > scores[1] > scores[2] == 0
 
 
 def test_save_and_load_round_trip(tmp_path):
-    bm25 = CharNgramBM25(DOCS)
-    bm25.save(tmp_path)
-    again = CharNgramBM25.load(tmp_path)
+    bm25 = grams_bm25()
+    bm25.save(tmp_path, "x")
+    again = BM25.load(tmp_path, "x")
     for query in ("hälsena", "iskias smerter", "hælen"):
-        np.testing.assert_allclose(bm25.scores(query), again.scores(query), rtol=1e-6)
+        np.testing.assert_allclose(bm25.scores(char_ngrams(query)), again.scores(char_ngrams(query)), rtol=1e-6)

@@ -1,0 +1,78 @@
+"""The pipeline end to end on the real index: reply object, invalid input, languages, gate and follow-ups."""
+
+import pytest
+
+from bot.validate import MAX_CHARS
+
+FIELDS = {"language", "kind", "text", "red_flag", "abstained", "citations", "latency_ms"}
+CITATION_FIELDS = {"n", "doc_id", "title", "publisher", "section", "source", "language", "score", "text"}
+
+
+def test_answer_reply_object_has_every_field(bot):
+    reply = bot.reply("Varför får jag ont i smalbenen när jag springer?")
+    data = reply.to_dict()
+    assert set(data) == FIELDS
+    assert data["kind"] == "answer" and data["language"] == "sv" and not data["abstained"]
+    assert data["red_flag"] is None and data["latency_ms"] > 0
+    assert data["citations"] and all(set(c) == CITATION_FIELDS for c in data["citations"])
+    assert data["citations"][0]["doc_id"] == "sv-benhinnor"
+    assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
+
+
+def test_quoted_sentences_come_verbatim_from_cited_passages(bot):
+    reply = bot.reply("How many repetitions of the eccentric heel drop exercise should I do?")
+    quotes = [line[2:].rsplit(" [", 1)[0] for line in reply.text.splitlines() if line.startswith("> ")]
+    assert quotes
+    passages = " ".join(c.text for c in reply.citations)
+    assert all(q in passages for q in quotes)
+    assert reply.citations[0].doc_id == "sv-halsena" and reply.language == "en"
+
+
+def test_source_in_another_language_is_noted(bot):
+    reply = bot.reply("Hjälper en operation mot ischias?")
+    assert reply.citations[0].doc_id == "da-iskias"
+    assert "(källan är på danska)" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "problem_word"),
+    [("", "Skriv"), ("   \n\t ", "Skriv"), ("a" * (MAX_CHARS + 1), str(MAX_CHARS)), ("\x00\x01\x02 hej", "")],
+)
+def test_invalid_input_gets_a_clear_reply(bot, message, problem_word):
+    reply = bot.reply(message)
+    assert reply.kind == "invalid" and reply.abstained and not reply.citations
+    assert problem_word in reply.text
+
+
+def test_html_in_a_question_is_just_text(bot):
+    reply = bot.reply("<script>alert(1)</script> Hvad er hælspore?")
+    assert reply.kind == "answer" and reply.citations[0].doc_id == "no-haelspore"
+
+
+def test_unsupported_language_is_answered_in_english_with_a_note(bot):
+    reply = bot.reply("Warum tut meine Ferse morgens beim Aufstehen so weh?")
+    assert reply.language == "en"
+    assert "I answer in Swedish, Danish, Norwegian and English." in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Hur byter jag vinterdäck på bilen?", "Hvordan søger jeg om SU?", "What is a good recipe for pancakes?",
+     "Hva hjelper mot vondt i skulderen?"],
+)
+def test_off_topic_questions_abstain(bot, message):
+    reply = bot.reply(message)
+    assert reply.kind == "out_of_scope" and reply.abstained and not reply.citations
+
+
+def test_follow_up_borrows_the_topic_and_a_new_topic_replaces_it(bot):
+    history = [{"role": "user", "content": "Jeg har ondt i akillessenen"},
+               {"role": "assistant", "content": "..."}]
+    follow = bot.reply("Hvor lang tid skal jeg træne?", history)
+    assert follow.kind == "answer" and follow.citations[0].doc_id == "sv-halsena"
+    switched = bot.reply("Hvad med hælspore?", history)
+    assert switched.citations[0].doc_id == "no-haelspore"
+
+
+def test_forced_language(bot):
+    assert bot.reply("Hvad er iskias?", lang="en").language == "en"
