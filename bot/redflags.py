@@ -26,7 +26,8 @@ only filler words stand between (at most ``negation_window``), and the symptoms 
 cue. A symptom both denied and asserted in one message counts as asserted.
 
 Conversation: a rule fires when the message supplies at least one of its features; the others may come
-from the earlier user turns passed to :meth:`RedFlagRules.check`.
+from the earlier user turns passed to :meth:`RedFlagRules.check`. An emergency told in one of those turns
+stays in force (setting ``keep_escalating``): the chat does not go on answering as if nothing happened.
 """
 
 from __future__ import annotations
@@ -138,10 +139,7 @@ class _Atoms:
 
 
 def _compile(spec: str, atoms: _Atoms) -> tuple:
-    slots = [
-        GAP if part == ".." else frozenset(atoms.add(a) for a in part.split("|") if a)
-        for part in spec.split()
-    ]
+    slots = [GAP if part == ".." else frozenset(atoms.add(a) for a in part.split("|") if a) for part in spec.split()]
     if not slots or slots[0] == GAP or slots[-1] == GAP:
         raise ValueError(f"a pattern must start and end with a word: {spec!r}")
     return tuple(slots)
@@ -226,6 +224,7 @@ class Decision:
     category: Category
     rule: tuple[tuple[str, ...], ...]
     words: list[Match]  # one match per feature: the message's first, then the earlier turns'
+    kept: bool = False  # an emergency from an earlier turn, still in force
 
 
 # ---------------------------------------------------------------------------------------------- rules
@@ -241,11 +240,10 @@ class RedFlagRules:
         settings = spec.get("settings") or {}
         self.window = int(settings.get("negation_window", 3))
         self.frame_start = int(settings.get("frame_within_first_words", 3))
+        self.kept_levels = frozenset(settings.get("keep_escalating") or ())
         self.not_negatable = frozenset(spec.get("not_negatable") or ())
         self.named = frozenset(spec.get("named") or ())
-        self.always = frozenset(
-            c for cat in self.categories if cat.always for r in cat.rules for g in r for c in g
-        )
+        self.always = frozenset(c for cat in self.categories if cat.always for r in cat.rules for g in r for c in g)
         self._escalation = escalation
         self._countries = countries
         self._by_first_atom: dict[int, list[Pattern]] = defaultdict(list)
@@ -278,15 +276,11 @@ class RedFlagRules:
         atoms, patterns, defined, escalation = _Atoms(), [], set(), {}
         for lang_dir in sorted(p for p in (data_dir / "lang").iterdir() if p.is_dir()):
             if (lang_dir / "redflags.yaml").exists():
-                defined |= _load_language(
-                    lang_dir / "redflags.yaml", lang_dir.name, declared, atoms, patterns
-                )
+                defined |= _load_language(lang_dir / "redflags.yaml", lang_dir.name, declared, atoms, patterns)
             if (lang_dir / "escalation.yaml").exists():
                 escalation[lang_dir.name] = _read(lang_dir / "escalation.yaml")
         if declared - defined:
-            raise RedFlagError(
-                f"{path}: concepts without words in any language: {sorted(declared - defined)}"
-            )
+            raise RedFlagError(f"{path}: concepts without words in any language: {sorted(declared - defined)}")
         countries = _read(data_dir / "countries.yaml").get("countries") or {}
         for where, codes in [(data_dir / "countries.yaml", countries)] + [
             (data_dir / "lang" / lang / "escalation.yaml", texts.get("countries") or {})
@@ -313,9 +307,7 @@ class RedFlagRules:
         """Audit lines: every red-flag word found and whether it counted (or which cue negated it, which trap
         suppressed it), then the rule that fired on which words, or the rules that came closest."""
         lines = []
-        turns = [("earlier turn", t) for t in list(earlier_user_turns)[-EARLIER_TURNS:]] + [
-            ("message", message)
-        ]
+        turns = [("earlier turn", t) for t in list(earlier_user_turns)[-EARLIER_TURNS:]] + [("message", message)]
         for label, text in turns:
             analysis = self.analyse(text or "")
             lines.append(f"{label}: {text!r}")
@@ -336,9 +328,10 @@ class RedFlagRules:
             lines.extend(f"  closest: {line}" for line in self._closest(message, earlier_user_turns))
         else:
             words = ", ".join(f"{m.concept}='{m.text}'" for m in decision.words)
+            if decision.kept:
+                words += " (an earlier turn's emergency, still in force)"
             lines.append(
-                f"result: {decision.category.name} ({decision.category.level}), "
-                f"rule {_show(decision.rule)}: {words}"
+                f"result: {decision.category.name} ({decision.category.level}), rule {_show(decision.rule)}: {words}"
             )
         return "\n".join(lines)
 
@@ -375,9 +368,22 @@ class RedFlagRules:
     # ------------------------------------------------------------------ deciding
 
     def _decide(self, message: str, earlier: Sequence[str]) -> Decision | None:
+        window = list(earlier)[-EARLIER_TURNS:]
+        decision = self._fire(message, window)
+        if decision is not None:
+            return decision
+        # An emergency told in a recent turn stays in force: "what should I do now?" must not get exercises.
+        for k in range(len(window) - 1, -1, -1):
+            earlier_decision = self._fire(window[k], window[:k])
+            if earlier_decision and earlier_decision.category.level in self.kept_levels:
+                return dataclasses.replace(earlier_decision, kept=True)
+        return None
+
+    def _fire(self, message: str, earlier: list[str]) -> Decision | None:
+        """The first rule, by precedence, with all its features and at least one from the message."""
         now = self.analyse(message or "").asserted
         before: dict[str, list[Match]] = defaultdict(list)
-        for turn in list(earlier)[-EARLIER_TURNS:]:
+        for turn in earlier:
             for concept, matches in self.analyse(turn or "").asserted.items():
                 before[concept].extend(matches)
         for category in self.categories:
@@ -455,9 +461,7 @@ class RedFlagRules:
                 if inside or (trap.pattern.scope == "clause" and segment[m.start] == segment[trap.start]):
                     m.status, m.reason = "trapped", f"suppressed by trap '{trap.text}'"
 
-    def _apply_negation(
-        self, found: dict[str, list[Match]], concepts: list[Match], tokens: list[Token]
-    ) -> None:
+    def _apply_negation(self, found: dict[str, list[Match]], concepts: list[Match], tokens: list[Token]) -> None:
         # A cue inside a pseudo-negation ("inte bara") or inside a symptom's own words negates nothing.
         symptoms = [m for m in concepts if m.concept not in self.not_negatable]
         blocked = _covered(found["pseudo"]) | _covered(symptoms)
@@ -509,9 +513,7 @@ class RedFlagRules:
         personal = [m for m in found["self"] if sentence[m.start] == here and not _overlaps(m, frame)]
         personal += [m for m in found["cond"] if sentence[m.start] == here and m.start >= frame.end]
         if personal:
-            notes.append(
-                f"question frame '{frame.text}' keeps symptoms: the sentence has '{personal[0].text}'"
-            )
+            notes.append(f"question frame '{frame.text}' keeps symptoms: the sentence has '{personal[0].text}'")
         for m in concepts:
             in_frame = sentence[m.start] == here and m.status == "asserted" and m.concept not in self.always
             if in_frame and (not personal or m.concept in self.named):
@@ -537,9 +539,7 @@ class RedFlagRules:
         for place in places:
             for n in self._numbers(place, kind)[:1]:
                 by_number.setdefault(n.number, []).append(texts["countries"].get(place, place))
-        return f" {texts['or']} ".join(
-            f"{number} ({', '.join(names)})" for number, names in by_number.items()
-        )
+        return f" {texts['or']} ".join(f"{number} ({', '.join(names)})" for number, names in by_number.items())
 
 
 # -------------------------------------------------------------------------------------------- helpers
@@ -557,9 +557,7 @@ def _read(path: Path) -> dict:
 
 
 def _category(name: str, entry: dict) -> Category:
-    rules = tuple(
-        tuple(tuple(sorted([f] if isinstance(f, str) else f)) for f in rule) for rule in entry["rules"]
-    )
+    rules = tuple(tuple(tuple(sorted([f] if isinstance(f, str) else f)) for f in rule) for rule in entry["rules"])
     numbers = tuple(entry.get("numbers") or DEFAULT_NUMBERS[entry["level"]])
     return Category(name, entry["level"], rules, bool(entry.get("always")), numbers)
 
@@ -588,9 +586,7 @@ def _load_language(path: Path, lang: str, declared: set[str], atoms: _Atoms, out
     for n, trap in enumerate(data.get("traps") or []):
         suppresses = frozenset(trap.get("suppresses") or ())
         if suppresses - declared:
-            raise RedFlagError(
-                f"{path}: traps[{n}].suppresses: unknown concepts {sorted(suppresses - declared)}"
-            )
+            raise RedFlagError(f"{path}: traps[{n}].suppresses: unknown concepts {sorted(suppresses - declared)}")
         if trap.get("scope", "match") not in ("match", "clause"):
             raise RedFlagError(f"{path}: traps[{n}].scope must be match or clause")
         for spec in trap.get("patterns") or []:

@@ -255,6 +255,16 @@ def test_the_message_must_supply_a_feature_and_only_three_earlier_turns_count(ru
     assert rules.check("Nå er jeg svimmel", ["Leggen er vond", "Ok", "Takk"])
 
 
+def test_an_emergency_in_a_recent_turn_stays_in_force(rules):
+    earlier = ["Jeg har mistet følelsen i skridtet", "Hvad betyder det?"]
+    flag = rules.check("Hvad skal jeg gøre nu?", earlier)
+    assert flag and flag.category == "cauda_equina" and flag.matched == "mistet følelsen, i skridtet"
+    assert "still in force" in rules.explain("Hvad skal jeg gøre nu?", earlier)
+    assert rules.check("Hvad skal jeg gøre nu?", earlier + ["Ok", "Tak", "Farvel"]) is None
+    # An urgent flag is not repeated: the reply already said to seek care today.
+    assert rules.check("Hur länge ska jag vila?", ["Jag har feber och ont i benet"]) is None
+
+
 def test_precedence_the_more_dangerous_category_wins(rules):
     text = "Vaden är svullen, röd och varm och jag har svårt att andas"
     assert rules.check(text).category == "chest_breathing"
