@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from bot.config import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings().with_overrides(
-        corpus_dir=args.corpus,
-        index_dir=args.index,
+        corpus_dir=Path(args.corpus) if args.corpus else None,
+        index_dir=Path(args.index) if args.index else None,
         model=args.model,
         country=args.country.upper() if args.country else None,
     )

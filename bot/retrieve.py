@@ -62,6 +62,7 @@ class FusionWeights:
     own_words: float = 0.2
     glossary_only: float = 0.2
     topical: float = 0.1
+    topical_follow_up: float = 0.2  # a follow-up's own words name no topic: the borrowed one decides where
     sentence: float = 0.7  # share of the dense score taken from a passage's best sentence
     dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
 
@@ -133,7 +134,8 @@ class HybridRetriever:
         dense = self.dense_scores(rows, vector[0])
 
         topical = self.topical(query)[self.index.chunk_doc[rows]]
-        fused = dense + weight * lexical[rows] + self.weights.topical * topical
+        topical_weight = self.weights.topical_follow_up if query.borrowed else self.weights.topical
+        fused = dense + weight * lexical[rows] + topical_weight * topical
         order = np.argsort(-fused)[:k]
         hits = [
             Hit(self.index.chunks[rows[i]], int(rows[i]), float(fused[i]), float(dense[i]), float(lexical[rows[i]]))
