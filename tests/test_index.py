@@ -24,7 +24,7 @@ def test_manifest_records_what_the_index_was_built_from(index):
     assert m["model"] == "e5-small-q4" and m["dim"] == 384
     assert m["documents"] == 5 and m["chunks"] == len(index.chunks) == index.chunk_index.ntotal
     assert m["sentences"] == len(index.sentence_vectors) > m["chunks"]
-    assert set(m["files"]) >= {"chunks.json", "chunks.faiss", "sentences.faiss", "bm25.npz"}
+    assert set(m["files"]) >= {"chunks.json", "chunks.faiss", "sentences.faiss", "ngrams.npz", "concepts.npz"}
     assert {d for d in index.documents} == {
         "sv-benhinnor", "da-ondt-i-benene", "sv-halsena", "no-haelspore", "da-iskias"
     }
