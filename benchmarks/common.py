@@ -141,9 +141,7 @@ class MemorySampler:
     _thread: threading.Thread | None = None
 
     def sample(self) -> None:
-        if (
-            self.samples % 10 == 0
-        ):  # a scan of /proc costs more than a sample: look for new children now and then
+        if self.samples % 10 == 0:  # a scan of /proc costs more than a sample: look for new children now and then
             self._pids = process_tree(self.pid)
         rss = sum(_status_kb(p, "VmRSS") for p in self._pids) / 1024
         hwm = max((_status_kb(p, "VmHWM") for p in self._pids), default=0) / 1024
@@ -169,6 +167,31 @@ class MemorySampler:
     @property
     def max_mb(self) -> float:
         return max(self.peak_mb, self.hwm_mb)
+
+
+class OtherCpu:
+    """Share of the machine's CPU that processes other than this one and its finished children used between
+    start() and share(): on a shared machine, the figure that says how far timings are inflated."""
+
+    def start(self) -> OtherCpu:
+        self._busy, self._own, self._wall = self._system_busy(), self._own_cpu(), time.perf_counter()
+        return self
+
+    @staticmethod
+    def _system_busy() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own_cpu() -> float:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def share(self) -> float:
+        others = (self._system_busy() - self._busy) - (self._own_cpu() - self._own)
+        capacity = (time.perf_counter() - self._wall) * (os.cpu_count() or 1)
+        return max(0.0, min(1.0, others / capacity)) if capacity > 0 else 0.0
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
 """HTTP load: `painbot serve` on a free 127.0.0.1 port, then concurrent clients POSTing /api/chat with the dev
-questions, back to back by default (no think time), for a fixed time; latency, requests/s, errors and the
-server's resident memory while it serves.
+questions for a fixed time; latency, requests/s, errors and the server's resident memory while it serves.
 
-The load generator is bounded twice: it stops at the deadline and after `max_requests` requests, whichever
-comes first. Only 127.0.0.1 is ever contacted.
+Two phases against the same server:
+* back to back: each client sends its next message as soon as it has the reply (a closed loop: the
+  latency then mostly measures the queue, about clients / requests-per-second);
+* paced: each client pauses between messages, a random think time (exponential, mean `think_s`), as chat
+  users do; starts are staggered so the clients do not arrive in step.
+
+The load generator is bounded twice: each phase stops at its deadline and after `max_requests` requests,
+whichever comes first. Only 127.0.0.1 is ever contacted.
 
     python -m benchmarks.load [--quick]
 """
@@ -14,6 +19,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import random
 import signal
 import subprocess
 import tempfile
@@ -49,6 +55,7 @@ async def _load(
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     issued = itertools.count()
+    rng = random.Random(0)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, trust_env=False) as client:
 
@@ -71,19 +78,22 @@ async def _load(
         deadline = time.perf_counter() + duration
 
         async def worker() -> None:
+            if think_s:
+                await asyncio.sleep(rng.uniform(0, think_s))
             while time.perf_counter() < deadline:
                 n = next(issued)
                 if n >= max_requests:
                     return
                 await ask(questions[n % len(questions)])
                 if think_s:
-                    await asyncio.sleep(think_s)
+                    await asyncio.sleep(min(rng.expovariate(1 / think_s), max(0.0, deadline - time.perf_counter())))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     done = len(latencies) + sum(errors.values())
     return {
+        "think_time_s": think_s,
         "requests": done,
         "seconds": round(elapsed, 2),
         "requests_per_s": round(done / elapsed, 1),
@@ -101,13 +111,17 @@ def run(
     clients: int = 32,
     duration: float | None = None,
     max_requests: int = 50_000,
-    think_s: float = 0.0,
+    think_s: float = 2.0,
+    paced_duration: float | None = None,
 ) -> dict:
-    """`think_s` is each client's pause between a reply and its next message (0: back to back)."""
+    """A back-to-back phase of `duration` s, then a paced one (mean think time `think_s`) of `paced_duration`
+    s; a paced duration of 0 skips that phase."""
     duration = duration if duration is not None else (10.0 if quick else 30.0)
+    paced_duration = paced_duration if paced_duration is not None else (10.0 if quick else 30.0)
     questions = [r["question"] for r in dev_rows("questions")]
     port = free_port()
     base = f"http://{HOST}:{port}"
+    phases: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="painbot-bench-serve-") as tmp:
         log = Path(tmp) / "serve.log"
         env = child_env(PAINBOT_RATE_LIMIT="1000000", PAINBOT_FEEDBACK=str(Path(tmp) / "feedback.jsonl"))
@@ -124,9 +138,11 @@ def run(
         try:
             ready_s = _wait_ready(base, proc, log)
             idle_mb = memory.peak_mb
-            result = asyncio.run(_load(base, questions, clients, duration, max_requests, think_s))
-            if result["errors"]:
-                result["server_log_tail"] = log.read_text(errors="replace")[-2000:]
+            phases["back_to_back"] = asyncio.run(_load(base, questions, clients, duration, max_requests, 0.0))
+            if paced_duration:
+                phases["paced"] = asyncio.run(_load(base, questions, clients, paced_duration, max_requests, think_s))
+            if any(p["errors"] for p in phases.values()):
+                phases["server_log_tail"] = log.read_text(errors="replace")[-2000:]
         finally:
             memory.stop()
             proc.send_signal(signal.SIGINT)
@@ -139,8 +155,7 @@ def run(
         "clients": clients,
         "duration_s": duration,
         "max_requests": max_requests,
-        "think_time_s": think_s,
-        **result,
+        **phases,
         "server_ready_s": round(ready_s, 1),
         "server_rss_idle_mb": round(idle_mb),
         "server_rss_peak_mb": round(memory.peak_mb),

@@ -13,6 +13,8 @@ of the flat one.
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import json
 import math
 import time
@@ -29,7 +31,7 @@ NOISE = 0.03  # per-dimension std of the noise added to each synthetic vector (n
 K = 40  # the dense pool the retriever asks FAISS for
 RECALL_AT = 10
 IVF_NPROBE = 16
-HNSW_EF_SEARCH = (64, 128, 256, 512)  # wider searches of the same HNSW graph (FAISS searches max(efSearch, k))
+HNSW_EF_SEARCH = (64, 128, 256, 512)  # wider searches of the same graph (FAISS searches max(efSearch, k))
 # Larger BM25 indexes are tiled from the one of this size: its build is pure Python, ~2 ms a text.
 BM25_BUILD_LIMIT = 10_000
 SEARCH_BUDGET_MS = 5.0  # a quarter of the 20 ms warm-reply target for the dense search alone
@@ -131,16 +133,30 @@ def tiled_bm25(bm25, times: int):
     """The BM25 index of `times` copies of the same texts, without re-counting n-grams: term frequencies and
     lengths repeat, document frequencies and the document count both grow `times`-fold, so only the idf
     changes. Equal to building it from the repeated texts, at a fraction of the time."""
-    from bot.lexical import CharNgramBM25
-
     n_docs = bm25.matrix.shape[0]
     df = np.diff(bm25.matrix.tocsc().indptr)
     idf = np.log(1.0 + (times * (n_docs - df) + 0.5) / (times * df + 0.5)).astype(np.float32)
-    tiled = CharNgramBM25.__new__(CharNgramBM25)
-    tiled.n_range, tiled.vocab, tiled.idf = bm25.n_range, bm25.vocab, idf
+    tiled = copy.copy(bm25)
+    tiled.idf = idf
     scale = sparse.diags(idf / np.maximum(bm25.idf, 1e-12))
     tiled.matrix = sparse.vstack([bm25.matrix @ scale] * times).tocsc().astype(np.float32)
     return tiled
+
+
+def synthetic_index(real, n: int, chunk_index: faiss.Index, ngrams):
+    """The real Index grown to n chunks: chunk rows repeat the real ones (text, article), with the synthetic
+    vectors and n-gram BM25. Sentence vectors are left out: search never reads them."""
+    rows = np.arange(n) % len(real.chunks)
+    return dataclasses.replace(
+        real,
+        manifest={**real.manifest, "chunks": n},
+        chunks=[real.chunks[i] for i in rows],
+        chunk_index=chunk_index,
+        sentence_vectors=np.zeros((0, real.sentence_vectors.shape[1]), np.float32),
+        sentence_offsets=np.zeros(n + 1, np.int64),
+        ngrams=ngrams,
+        chunk_doc=real.chunk_doc[rows],
+    )
 
 
 def sparse_mb(matrix) -> float:
@@ -204,8 +220,8 @@ def run(
 ) -> dict:
     from bot.embed import load_embedder
     from bot.glossary import Glossary
-    from bot.index import Index, load_index, passage_text
-    from bot.lexical import CharNgramBM25
+    from bot.index import load_index, passage_text
+    from bot.lexical import BM25, char_ngrams
     from bot.retrieve import HybridRetriever, QueryBuilder
 
     sizes = sizes or (SIZES[:2] if quick else SIZES)
@@ -237,7 +253,7 @@ def run(
 
         if n <= BM25_BUILD_LIMIT:
             started = time.perf_counter()
-            bm25 = CharNgramBM25([texts[i % len(texts)] for i in range(n)])
+            bm25 = BM25([char_ngrams(texts[i % len(texts)]) for i in range(n)])
             bm25_build = {"build_s": round(time.perf_counter() - started, 2), "build_measured": True}
             bm25_built = (n, bm25, bm25_build["build_s"])
         else:
@@ -246,20 +262,11 @@ def run(
                 raise ValueError(f"{n} chunks is not a multiple of the {built_n} whose BM25 index is tiled")
             bm25 = tiled_bm25(built, n // built_n)
             bm25_build = {"build_s": round(built_s * n / built_n, 1), "build_measured": False}
-        lexical_timing = time_searches(lambda t, b=bm25: (b.scores(t), b.self_score(t)), lexical, passes)
+        lexical_timing = time_searches(lambda t, b=bm25: b.normalised(char_ngrams(t)), lexical, passes)
 
-        chunks = [real.chunks[i % len(real.chunks)] for i in range(n)]
         hybrid = {}
         for kind in ("flat", "hnsw"):
-            index = Index(
-                {"faiss": kind},
-                real.documents,
-                chunks,
-                indexes[kind],
-                np.zeros((0, embedder.dim), np.float32),
-                np.zeros(n + 1, np.int64),
-                bm25,
-            )
+            index = synthetic_index(real, n, indexes[kind], bm25)
             retriever = HybridRetriever(index, fixed)
             hybrid[kind] = time_searches(lambda q, r=retriever: r.search(q), queries, passes)
         rows.append(
