@@ -179,10 +179,11 @@ def scale_rows(r: dict) -> list[Row]:
         built = "" if b["build_measured"] else " extrapolated"
         rows.append(
             Row(
-                f"BM25 query p50 / build, {size}; hybrid search p50 flat / HNSW",
+                f"BM25 query p50 / build, {size}; hybrid search p50 flat / HNSW; index in memory",
                 "",
                 f"{b['p50_ms']:.2f} ms / {b['build_s']:.1f} s{built}; {h['flat']['p50_ms']:.2f} / "
-                f"{h['hnsw']['p50_ms']:.2f} ms",
+                f"{h['hnsw']['p50_ms']:.2f} ms; {row['index_memory_mb']:,} MB (flat; sentence vectors "
+                f"{row['sentence_vectors']['memory_mb']:.0f} MB, BM25 {b['memory_mb']:.0f} MB)",
                 n,
             )
         )
@@ -314,13 +315,22 @@ def details(results: dict) -> str:
     return "\n".join(parts)
 
 
-def ensure_index() -> None:
+def ensure_index() -> str:
+    """Build the index when it is not up to date; returns its build time, which changes if anything
+    rebuilds it during the run (the corpus or glossary edited meanwhile): timings then include a build."""
     from bot.index import index_status
 
     status = index_status(settings())
     if not status.ok:
         print(f"benchmarks: index {status.reason}; building it first", file=sys.stderr)
         run_timed(painbot("build"), timeout=900)
+    return index_built_at()
+
+
+def index_built_at() -> str:
+    from bot.index import read_manifest
+
+    return str((read_manifest(settings()) or {}).get("built_at"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.only or list(BENCHMARKS)
     info = machine()
-    ensure_index()
+    built_at = ensure_index()
+    rebuilt: list[str] = []
 
     results: dict[str, dict] = {}
     durations: dict[str, float] = {}
@@ -356,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
             print(results[name]["traceback"], file=sys.stderr)
         durations[name] = round(time.perf_counter() - started, 1)
         others[name] = round(cpu.share(), 2)
+        if index_built_at() != built_at:
+            rebuilt.append(name)
+            built_at = index_built_at()
         print(f"benchmarks: {name} done in {durations[name]:.0f} s", file=sys.stderr, flush=True)
 
     mode = "full" if not args.only and not args.quick else "partial"
@@ -371,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if max(others.values(), default=0) > BUSY:
         header += " (a busy machine: timings are inflated)"
+    if rebuilt:
+        header += f"\nThe index was rebuilt during: {', '.join(rebuilt)} (the corpus or glossary changed meanwhile)"
     print(f"\n{header}\n\n{table}")
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -381,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode": mode,
         "durations_s": durations,
         "cpu_share_of_other_processes": others,
+        "index_rebuilt_during": rebuilt,
         "table": [asdict(r) for r in rows],
         "results": results,
     }

@@ -92,9 +92,7 @@ def time_searches(search, queries: list, passes: int, budget_s: float = TIMING_B
 
 def recall(index: faiss.Index, queries: np.ndarray, truth: np.ndarray) -> float:
     _, found = index.search(queries, K)
-    shares = [
-        len(set(f[:RECALL_AT]) & set(t[:RECALL_AT])) / RECALL_AT for f, t in zip(found, truth, strict=True)
-    ]
+    shares = [len(set(f[:RECALL_AT]) & set(t[:RECALL_AT])) / RECALL_AT for f, t in zip(found, truth, strict=True)]
     return round(float(np.mean(shares)), 3)
 
 
@@ -143,17 +141,27 @@ def tiled_bm25(bm25, times: int):
     return tiled
 
 
-def synthetic_index(real, n: int, chunk_index: faiss.Index, ngrams):
-    """The real Index grown to n chunks: chunk rows repeat the real ones (text, article), with the synthetic
-    vectors and n-gram BM25. Sentence vectors are left out: search never reads them."""
+def synthetic_sentences(real, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence vectors and offsets for n chunks, each chunk holding the sentences of the real chunk it
+    repeats: search reads them for its candidates, and they are most of an index's memory."""
+    rows = np.arange(n) % len(real.chunks)
+    counts = np.diff(real.sentence_offsets)[rows]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    gather = np.repeat(real.sentence_offsets[rows] - offsets[:-1], counts) + np.arange(offsets[-1])
+    return real.sentence_vectors[gather], offsets
+
+
+def synthetic_index(real, n: int, chunk_index: faiss.Index, ngrams, sentences: tuple[np.ndarray, np.ndarray]):
+    """The real Index grown to n chunks: chunk rows repeat the real ones (text, article, sentences), with the
+    synthetic chunk vectors and n-gram BM25."""
     rows = np.arange(n) % len(real.chunks)
     return dataclasses.replace(
         real,
         manifest={**real.manifest, "chunks": n},
         chunks=[real.chunks[i] for i in rows],
         chunk_index=chunk_index,
-        sentence_vectors=np.zeros((0, real.sentence_vectors.shape[1]), np.float32),
-        sentence_offsets=np.zeros(n + 1, np.int64),
+        sentence_vectors=sentences[0],
+        sentence_offsets=sentences[1],
         ngrams=ngrams,
         chunk_doc=real.chunk_doc[rows],
     )
@@ -234,9 +242,7 @@ def run(
     embedder = load_embedder(real.manifest["model"])
     builder = QueryBuilder(Glossary.load())
     queries = [builder.build(r["question"], r["lang"]) for r in dev_rows("questions")[:questions]]
-    fixed = FixedQueries(
-        {q.dense_text: embedder.queries([q.dense_text])[0] for q in queries}, dim=embedder.dim
-    )
+    fixed = FixedQueries({q.dense_text: embedder.queries([q.dense_text])[0] for q in queries}, dim=embedder.dim)
     query_vectors = fixed.queries([q.dense_text for q in queries])
     lexical = [q.lexical_text for q in queries if q.lexical_text]
 
@@ -264,9 +270,10 @@ def run(
             bm25_build = {"build_s": round(built_s * n / built_n, 1), "build_measured": False}
         lexical_timing = time_searches(lambda t, b=bm25: b.normalised(char_ngrams(t)), lexical, passes)
 
+        sentences = synthetic_sentences(real, n)
         hybrid = {}
         for kind in ("flat", "hnsw"):
-            index = synthetic_index(real, n, indexes[kind], bm25)
+            index = synthetic_index(real, n, indexes[kind], bm25, sentences)
             retriever = HybridRetriever(index, fixed)
             hybrid[kind] = time_searches(lambda q, r=retriever: r.search(q), queries, passes)
         rows.append(
@@ -274,6 +281,11 @@ def run(
                 "chunks": n,
                 "dense": dense,
                 "bm25": {**bm25_build, **lexical_timing, "memory_mb": sparse_mb(bm25.matrix)},
+                "sentence_vectors": {"count": len(sentences[0]), "memory_mb": round(sentences[0].nbytes / 2**20, 1)},
+                # what a flat index of this size holds in memory: chunk vectors, sentence vectors, n-gram BM25
+                "index_memory_mb": round(
+                    dense["flat"]["memory_mb"] + sentences[0].nbytes / 2**20 + sparse_mb(bm25.matrix)
+                ),
                 "hybrid_search": hybrid,
             }
         )
@@ -288,9 +300,7 @@ def run(
         "faiss_threads": faiss.omp_get_max_threads(),
         "rows": rows,
         "recommendation": recommend(rows),
-        "search_p50_ms_by_size": {
-            r["chunks"]: {k: r["dense"][k]["p50_ms"] for k in r["dense"]} for r in rows
-        },
+        "search_p50_ms_by_size": {r["chunks"]: {k: r["dense"][k]["p50_ms"] for k in r["dense"]} for r in rows},
         "note": "one build per size and kind; search times are medians over passes; hybrid = "
         "HybridRetriever.search(k=3) on the synthetic index with precomputed query vectors",
     }

@@ -81,6 +81,20 @@ def test_scale_compares_exact_and_approximate_search():
     table_rows("scale", result)
 
 
+def test_synthetic_chunks_keep_the_sentences_of_the_chunk_they_repeat():
+    from benchmarks.common import settings
+    from bot.index import load_index
+
+    real = load_index(settings())
+    m = len(real.chunks)
+    vectors, offsets = scale.synthetic_sentences(real, 2 * m + 5)
+    assert len(offsets) == 2 * m + 6 and offsets[-1] == len(vectors)
+    for i in (0, m - 1, m, 2 * m + 4):
+        j = i % m
+        want = real.sentence_vectors[real.sentence_offsets[j] : real.sentence_offsets[j + 1]]
+        assert np.array_equal(vectors[offsets[i] : offsets[i + 1]], want)
+
+
 def test_tiled_bm25_equals_building_the_repeated_texts():
     from bot.lexical import BM25, char_ngrams
 
