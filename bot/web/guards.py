@@ -47,9 +47,7 @@ class RateLimiter:
         self._next_sweep = now + self.window
 
 
-async def _send_json(
-    send: Send, status: int, payload: dict, headers: Iterable[tuple[bytes, bytes]] = ()
-) -> None:
+async def _send_json(send: Send, status: int, payload: dict, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps(payload).encode()
     await send(
         {

@@ -16,11 +16,18 @@ from bot.reply import Citation, PhoneNumber, RedFlag, Reply
 from bot.web.strings import language_name, strings_for
 
 _NOT_DIALABLE = re.compile(r"[^0-9+]")
+_QUOTE_MARKER = re.compile(r"^&gt;", re.MULTILINE)
 
 
 def text_html(text: str) -> str:
     """Plain text as one line of escaped HTML; newlines become <br>."""
     return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def markdown_html(text: str) -> str:
+    """Markdown with all HTML escaped. A '>' that opens a line is put back: it is Markdown's quote marker
+    and cannot start a tag (only '<' can), so the reply's quoted sentences stay block quotes."""
+    return _QUOTE_MARKER.sub(">", escape(text))
 
 
 def render_user(message: str) -> str:
@@ -31,11 +38,7 @@ def render_user(message: str) -> str:
 def _number_html(phone: PhoneNumber) -> str:
     number = escape(phone.number)
     dial = _NOT_DIALABLE.sub("", phone.number)
-    big = (
-        f'<a class="pb-number" href="tel:{dial}">{number}</a>'
-        if dial
-        else f'<span class="pb-number">{number}</span>'
-    )
+    big = f'<a class="pb-number" href="tel:{dial}">{number}</a>' if dial else f'<span class="pb-number">{number}</span>'
     return f'<li>{big} <span class="pb-number-label">{escape(phone.label)}</span></li>'
 
 
@@ -49,25 +52,25 @@ def _emergency_html(flag: RedFlag, s: Mapping[str, object]) -> str:
     )
 
 
-def _source_link(source: str, label: str) -> str:
-    """A link only for http(s) URLs; a publisher name stays text."""
-    if urlsplit(source).scheme in ("http", "https"):
+def _source_html(c: Citation, label: str) -> str:
+    """A link only for http(s) URLs; a source name stays text, and is left out when it is the publisher."""
+    if urlsplit(c.source).scheme in ("http", "https"):
         return (
-            f'<a class="pb-source-link" href="{escape(source, quote=True)}" target="_blank" '
-            f'rel="noopener noreferrer">{escape(label)}</a>'
+            f'<p><a class="pb-source-link" href="{escape(c.source, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{escape(label)}</a></p>'
         )
-    return f'<span class="pb-source-name">{escape(source)}</span>' if source else ""
+    if c.source and c.source != c.publisher:
+        return f'<p class="pb-source-name">{escape(c.source)}</p>'
+    return ""
 
 
 def _citation_html(c: Citation, s: Mapping[str, object]) -> str:
-    details = " · ".join(
-        escape(x) for x in (c.publisher, f"{s['section']}: {c.section}" if c.section else "") if x
-    )
+    details = " · ".join(escape(x) for x in (c.publisher, f"{s['section']}: {c.section}" if c.section else "") if x)
     return (
         f'<li class="pb-citation"><p class="pb-cite-head"><strong>[{c.n}] {escape(c.title)}</strong>'
         f'<br><span class="pb-cite-meta">{details}</span></p>'
         f'<blockquote class="pb-quote">{text_html(c.text)}</blockquote>'
-        f"<p>{_source_link(c.source, str(s['open_source']))}</p></li>"
+        f"{_source_html(c, str(s['open_source']))}</li>"
     )
 
 
@@ -87,11 +90,8 @@ def render_reply(reply: Reply, ui_language: str) -> str:
     if reply.kind == "redflag" and reply.red_flag is not None:
         parts.append(_emergency_html(reply.red_flag, s))
     elif reply.kind in ("out_of_scope", "invalid"):
-        parts.append(
-            f'<p class="pb-badge pb-{reply.kind.replace("_", "-")}">{escape(str(s[reply.kind]))}</p>'
-        )
-    # The reply text is Markdown by contract: escape HTML, keep Markdown.
-    parts.append(escape(reply.text))
+        parts.append(f'<p class="pb-badge pb-{reply.kind.replace("_", "-")}">{escape(str(s[reply.kind]))}</p>')
+    parts.append(markdown_html(reply.text))  # Markdown by contract
     if reply.citations:
         parts.append(_sources_html(reply, s))
     label = str(s["detected_language"]).format(language=language_name(reply.language))
