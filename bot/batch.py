@@ -61,9 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=INPUT_FORMATS,
         help="input format (default: from the extension, else sniffed)",
     )
-    parser.add_argument(
-        "--report", action="store_true", help="print quality metrics for rows that carry expectations"
-    )
+    parser.add_argument("--report", action="store_true", help="print quality metrics for rows that carry expectations")
     parser.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
     parser.add_argument(
         "--fail-under",
@@ -152,9 +150,7 @@ def _open_output(path: str | None, fmt: str) -> TextIO:
     newline = "" if fmt == "csv" else None
     if path in (None, "-"):
         sys.stdout.flush()
-        return io.TextIOWrapper(
-            sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline=newline
-        )
+        return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline=newline)
     return open(path, "w", encoding="utf-8", errors="backslashreplace", newline=newline)  # noqa: SIM115
 
 

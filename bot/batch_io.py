@@ -148,9 +148,7 @@ def _read_csv(text: str) -> Iterable[InputRow]:
         if problem := _undecodable("\t".join(cells)):
             yield InputRow(start, {"id": start}, f"line {start}: {problem}")
         elif len(cells) > len(header):
-            yield InputRow(
-                start, {"id": start}, f"line {start}: {len(cells)} fields, the header has {len(header)}"
-            )
+            yield InputRow(start, {"id": start}, f"line {start}: {len(cells)} fields, the header has {len(header)}")
         else:
             yield _row(start, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True)))
 
@@ -160,11 +158,7 @@ class RowWriter:
 
     def __init__(self, stream: TextIO, fmt: str, columns: list[str]):
         self.stream = stream
-        self.csv = (
-            csv.DictWriter(stream, columns, extrasaction="ignore", lineterminator="\n")
-            if fmt == "csv"
-            else None
-        )
+        self.csv = csv.DictWriter(stream, columns, extrasaction="ignore", lineterminator="\n") if fmt == "csv" else None
         if self.csv:
             self.csv.writeheader()
             stream.flush()

@@ -35,9 +35,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("answered", "in-scope question answered (no abstention, no red flag)"),
     Metric("redflag_recall", "emergencies escalated"),
     Metric("redflag_false_alarm", "ordinary messages escalated", higher_is_better=False),
-    Metric(
-        "category_acc", "emergencies escalated under the expected category", aliases=("redflag_category_acc",)
-    ),
+    Metric("category_acc", "emergencies escalated under the expected category", aliases=("redflag_category_acc",)),
     Metric("abstain_oos", "out-of-scope questions declined"),
     Metric("abstain_inscope", "in-scope messages wrongly declined", higher_is_better=False),
     Metric("language_acc", "reply language = the row's lang (nb/nn/no count as one)"),
@@ -95,9 +93,7 @@ def row_values(row: Row) -> dict[str, float]:
         values["mrr"] = next((1 / rank for rank, d in enumerate(cited, 1) if d in docs), 0.0)
         texts = as_list(row.get("expect_text"))
         if texts:
-            blob = _norm(
-                " ".join([str(row.get("answer") or "")] + [str(c.get("text") or "") for c in citations[:3]])
-            )
+            blob = _norm(" ".join([str(row.get("answer") or "")] + [str(c.get("text") or "") for c in citations[:3]]))
             values["passage_hit@3"] = float(any(_norm(t) in blob for t in texts))
         values["answered"] = float(not abstained and not red_flag)
     expect_redflag = as_bool(row.get("expect_redflag"))
@@ -211,23 +207,17 @@ def format_report(report: Report) -> str:
         arrow = "" if m.higher_is_better else " (lower is better)"
         table.append([m.key, format_value(m, stat), count, *cells, m.description + arrow])
     widths = [max(len(r[i]) for r in table) for i in range(len(head) - 1)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in table
-    ]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in table]
     lines.insert(1, "-" * len(lines[0]))
     summary = f"{report.rows} rows"
     if report.errors:
         summary += f", {report.errors} could not be read or answered"
     lines.insert(0, summary)
     if not report.measured:
-        lines.append(
-            "(no row carries expectations: expect_docs, expect_text, expect_redflag, expect_abstain, lang)"
-        )
+        lines.append("(no row carries expectations: expect_docs, expect_text, expect_redflag, expect_abstain, lang)")
     if report.misses:
         lines += ["", "misses:"]
-        lines += [
-            f"  {check} ({len(ids)}): {', '.join(map(str, ids))}" for check, ids in report.misses.items()
-        ]
+        lines += [f"  {check} ({len(ids)}): {', '.join(map(str, ids))}" for check, ids in report.misses.items()]
     return "\n".join(line.rstrip() for line in lines)
 
 

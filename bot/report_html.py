@@ -48,9 +48,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem;font-size:.9rem
 """
 
 
-def render(
-    report: Report, rows: Sequence[Mapping[str, Any]], title: str, thresholds: Sequence[Threshold] = ()
-) -> str:
+def render(report: Report, rows: Sequence[Mapping[str, Any]], title: str, thresholds: Sequence[Threshold] = ()) -> str:
     failures = [failed_checks(row) for row in rows]
     order = sorted(range(len(rows)), key=lambda i: not failures[i])  # stable: misses first, then file order
     failed = sum(bool(f) for f in failures)
@@ -151,9 +149,7 @@ def _misses(report: Report, rows: Sequence[Mapping[str, Any]]) -> str:
     items = []
     for check, ids in report.misses.items():
         links = ", ".join(f'<a href="#r{anchor[str(i)]}">{_e(i)}</a>' for i in ids)
-        description = (
-            BY_NAME[check].description if check in BY_NAME else "the row could not be read or answered"
-        )
+        description = BY_NAME[check].description if check in BY_NAME else "the row could not be read or answered"
         items.append(f"<li><b>{_e(check)}</b> ({len(ids)}, {_e(description)}): {links}</li>")
     return f"<ul>{''.join(items)}</ul>"
 
@@ -212,12 +208,19 @@ def _citations(citations: Sequence[Any]) -> str:
     return f"<ol>{''.join(items)}</ol>" if items else ""
 
 
+def _expected_category(row: Mapping[str, Any]) -> str:
+    if not as_bool(row.get("expect_redflag")):
+        return ""
+    # As in the evaluation script, an emergency row without a category counts as a category miss.
+    return str(row.get("category") or "none given (counts as a category miss)")
+
+
 def _expectations(row: Mapping[str, Any]) -> str:
     shown = [
         ("expected articles", ", ".join(as_list(row.get("expect_docs")))),
         ("expected text", " | ".join(as_list(row.get("expect_text")))),
         ("expected red flag", {True: "yes", False: "no", None: ""}[as_bool(row.get("expect_redflag"))]),
-        ("expected category", row.get("category") if as_bool(row.get("expect_redflag")) else ""),
+        ("expected category", _expected_category(row)),
         ("expected to decline", "yes" if as_bool(row.get("expect_abstain")) else ""),
     ]
     items = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in shown if value)
