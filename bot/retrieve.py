@@ -110,10 +110,13 @@ class HybridRetriever:
         that holds the one sentence answering the question should not lose to a passage vaguely on topic."""
         passage = self.index.chunk_index.reconstruct_batch(rows) @ vector
         offsets = self.index.sentence_offsets
-        best = np.array([
-            float(np.max(self.index.sentence_vectors[offsets[r] : offsets[r + 1]] @ vector, initial=passage[i]))
-            for i, r in enumerate(rows)
-        ], dtype=np.float32)
+        starts, ends = offsets[rows], offsets[rows + 1]
+        sentence_rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        best = passage.copy()
+        if len(sentence_rows):
+            sims = self.index.sentence_vectors[sentence_rows] @ vector
+            owners = np.repeat(np.arange(len(rows)), ends - starts)
+            np.maximum.at(best, owners, sims)
         w = self.weights.sentence
         return (1 - w) * passage + w * best
 
