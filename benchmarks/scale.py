@@ -25,6 +25,8 @@ import numpy as np
 from scipy import sparse
 
 from benchmarks.common import dev_rows, median, percentile, settings
+from bot.index import HNSW_EF_SEARCH as HNSW_BUILT_EF
+from bot.index import HNSW_FROM_CHUNKS
 
 SIZES = (1_000, 10_000, 100_000)
 NOISE = 0.03  # per-dimension std of the noise added to each synthetic vector (norm ~0.6 before renormalising)
@@ -64,9 +66,9 @@ def ivf_index(vectors: np.ndarray) -> faiss.Index:
 
 
 def build_dense(kind: str, vectors: np.ndarray) -> faiss.Index:
-    from bot.index import _faiss_index  # exactly the index painbot builds for this kind
+    from bot.index import faiss_index  # exactly the index painbot builds for this kind
 
-    return ivf_index(vectors) if kind == "ivf" else _faiss_index(vectors, kind)
+    return ivf_index(vectors) if kind == "ivf" else faiss_index(vectors, kind)
 
 
 def time_searches(search, queries: list, passes: int, budget_s: float = TIMING_BUDGET_S) -> dict:
@@ -215,7 +217,7 @@ def recommend(rows: list[dict]) -> dict:
         "switch_chunks": switch,
         "search_budget_ms": SEARCH_BUDGET_MS,
         "hnsw_ef_search": good["ef_search"] if good else None,
-        "default": "flat",
+        "default": f"auto: flat below {HNSW_FROM_CHUNKS:,} chunks, hnsw from there",
         "text": f"{dense}; {lexical}",
     }
 
@@ -295,7 +297,7 @@ def run(
         "passes": passes,
         "k": K,
         "noise_std": NOISE,
-        "hnsw": "IndexHNSWFlat M=32 (as bot.index builds it), efSearch max(16, k)",
+        "hnsw": f"IndexHNSWFlat M=32, efSearch {HNSW_BUILT_EF} (as bot.index builds it)",
         "ivf": f"IndexIVFFlat, sqrt(n) lists, nprobe {IVF_NPROBE}",
         "faiss_threads": faiss.omp_get_max_threads(),
         "rows": rows,

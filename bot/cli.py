@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=Path(args.index) if args.index else None,
         model=args.model,
         country=args.country.upper() if args.country else None,
+        faiss_kind=args.faiss,
     )
 
 
@@ -73,7 +75,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web.server import serve
 
     origins = tuple(o.strip() for o in args.allowed_origins.split(",")) if args.allowed_origins else None
-    serve(settings.with_overrides(host=args.host, port=args.port, allowed_origins=origins, ui_language=args.ui_lang))
+    serve(
+        settings.with_overrides(
+            host=args.host,
+            port=args.port,
+            allowed_origins=origins,
+            ui_language=args.ui_lang,
+            rate_limit_per_minute=args.rate_limit,
+            feedback_path=Path(args.feedback) if args.feedback else None,
+        )
+    )
     return 0
 
 
@@ -97,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", help="embedding backend: e5-small-q4 (default) or st:<sentence-transformers name or path>"
     )
+    parser.add_argument(
+        "--faiss",
+        choices=["auto", "flat", "hnsw"],
+        help="passage index: flat (exact), hnsw (approximate), auto = flat below 24,000 chunks (env PAINBOT_FAISS)",
+    )
     parser.add_argument("--country", help="SE, DK or NO: emergency numbers for this deployment (env PAINBOT_COUNTRY)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -119,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860, env PAINBOT_PORT)")
     p.add_argument("--allowed-origins", help="comma-separated origins allowed to call the API from a browser")
     p.add_argument("--ui-lang", choices=["sv", "da", "nb", "en"], help="default UI language")
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        help="API requests per minute per client; 0 = no limit (default 60, env PAINBOT_RATE_LIMIT)",
+    )
+    p.add_argument("--feedback", help="JSONL file for thumbs up/down (default feedback.jsonl, env PAINBOT_FEEDBACK)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("batch", help="answer a file of questions; optional quality report")
@@ -136,7 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args, _settings(args))
+    try:
+        return args.func(args, _settings(args))
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ValueError, RuntimeError, OSError) as exc:
+        # A corpus, data-file, model or index problem is the user's to fix: say what, not a stack trace.
+        print(f"painbot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

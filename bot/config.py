@@ -23,6 +23,8 @@ class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_CORPUS", "corpus")))
     index_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_INDEX", "index")))
     model: str = field(default_factory=lambda: os.environ.get("PAINBOT_MODEL", "e5-small-q4"))
+    # FAISS index for passages: flat (exact), hnsw (approximate), or auto (flat until HNSW_FROM_CHUNKS).
+    faiss_kind: str = field(default_factory=lambda: os.environ.get("PAINBOT_FAISS", "auto").lower())
     # Country for emergency numbers; empty = derived from the user's language.
     country: str = field(default_factory=lambda: os.environ.get("PAINBOT_COUNTRY", "").upper())
     ui_language: str = field(default_factory=lambda: os.environ.get("PAINBOT_UI_LANG", "sv"))

@@ -1,12 +1,14 @@
 """Index build, manifest staleness and corruption, against a copy of the real corpus."""
 
+import dataclasses
 import json
 import shutil
 
+import faiss
 import pytest
 
 from bot.config import Settings
-from bot.index import ensure_index, index_status, load_index
+from bot.index import HNSW_FROM_CHUNKS, ensure_index, faiss_index, index_status, load_index, resolve_faiss_kind
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +68,27 @@ def test_corpus_edit_makes_index_stale_and_rebuild_picks_it_up(built, embedder):
     index = ensure_index(built, embedder)
     assert any("läker långsamt" in c.text for c in index.chunks)
     assert load_index(built).manifest["corpus_fingerprint"] == index.manifest["corpus_fingerprint"]
+
+
+def test_auto_index_kind_switches_to_hnsw_for_large_corpora():
+    assert resolve_faiss_kind("auto", 83) == "flat"
+    assert resolve_faiss_kind("auto", HNSW_FROM_CHUNKS) == "hnsw"
+    assert resolve_faiss_kind("flat", 10 * HNSW_FROM_CHUNKS) == "flat"
+    with pytest.raises(ValueError, match="unknown FAISS index kind 'ivf'"):
+        resolve_faiss_kind("ivf", 10)
+
+
+def test_hnsw_index_finds_what_exact_search_finds_on_the_real_vectors(index):
+    vectors = index.chunk_index.reconstruct_n(0, index.chunk_index.ntotal)
+    hnsw = faiss_index(vectors, "hnsw")
+    assert isinstance(hnsw, faiss.IndexHNSWFlat) and hnsw.hnsw.efSearch >= 512
+    queries = index.sentence_vectors[::25]
+    _, exact = faiss_index(vectors, "flat").search(queries, 10)
+    _, approximate = hnsw.search(queries, 10)
+    assert (exact == approximate).mean() > 0.95
+
+
+def test_asking_for_another_index_kind_makes_the_index_stale(built):
+    assert index_status(dataclasses.replace(built, faiss_kind="auto")).ok  # auto accepts what was built
+    status = index_status(dataclasses.replace(built, faiss_kind="hnsw"))
+    assert not status.ok and status.reason == "stale: built with FAISS flat, asked for hnsw"

@@ -11,7 +11,9 @@ def serve(settings: Settings) -> None:
     from bot.chat import Bot
     from bot.web.app import create_app
 
-    app = create_app(settings, Bot.load(settings))
+    bot = Bot.load(settings)
+    bot.detector.warm()  # load the lazy language models now, not on some patient's first message
+    app = create_app(settings, bot)
     print(
         f"painbot: UI http://{settings.host}:{settings.port}/  API /api/chat  docs /docs  widget /widget.js",
         flush=True,

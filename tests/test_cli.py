@@ -1,0 +1,52 @@
+"""The `painbot` command as a user runs it: a fresh process per command, on the session's built index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def painbot(settings, index):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        paths = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+        return subprocess.run([sys.executable, "-m", "bot", *paths, *args], capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+def test_ask_answers_in_swedish_citing_the_shin_article(painbot):
+    done = painbot("ask", "--json", "Varför får jag ont i smalbenen när jag springer?")
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert reply["language"] == "sv" and reply["kind"] == "answer"
+    assert reply["citations"][0]["doc_id"] == "sv-benhinnor"
+    assert "[1]" in reply["text"]
+
+
+def test_ask_prints_the_emergency_number_for_a_red_flag(painbot):
+    done = painbot("--country", "NO", "ask", "Jeg har plutselig mistet kontrollen over blæren og har vondt i ryggen")
+    assert done.returncode == 0, done.stderr
+    assert "113" in done.stdout and "112" not in done.stdout
+
+
+def test_build_leaves_an_up_to_date_index_alone(painbot):
+    done = painbot("build")
+    assert done.returncode == 0 and "up to date" in done.stdout
+
+
+def test_redflags_explain_names_the_rule_and_the_negation(painbot):
+    fired = painbot("redflags", "--explain", "Vaden är svullen, röd och varm bara på ena benet")
+    assert fired.returncode == 0 and "blood_clot" in fired.stdout
+    denied = painbot("redflags", "--explain", "Jag har ingen feber")
+    assert denied.returncode == 0 and "negat" in denied.stdout.lower()
+
+
+def test_an_unloadable_model_is_one_line_on_stderr_not_a_traceback(painbot):
+    done = painbot("--model", "st:/no/such/model", "ask", "hej")
+    assert done.returncode == 2
+    assert done.stderr.startswith("painbot: error: cannot load sentence-transformers model")
+    assert "Traceback" not in done.stderr
