@@ -47,6 +47,19 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
+def running(command: list[str], health_path: str, port: int, log: Path, **popen) -> Iterator[str]:
+    """Start `command`, wait until `health_path` answers 200 on `port`, yield the base URL, stop it."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}{health_path}", process, log)
+        yield base
+    finally:
+        stop(process)
+
+
+@contextmanager
 def painbot_server(settings, log_dir: Path, env: Mapping[str, str] = ()) -> Iterator[str]:
     """Serve with the test session's corpus and index; `env` adds PAINBOT_* settings. Yields the base URL."""
     port = free_port()
@@ -59,38 +72,15 @@ def painbot_server(settings, log_dir: Path, env: Mapping[str, str] = ()) -> Iter
         "PAINBOT_PORT": str(port),
         **dict(env),
     }
-    log = log_dir / f"server-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/api/health", process, log)
+    command = [sys.executable, "-m", "bot", "serve"]
+    with running(command, "/api/health", port, log_dir / f"server-{port}.log", cwd=ROOT, env=full_env) as base:
         yield base
-    finally:
-        stop(process)
 
 
 @contextmanager
 def static_server(directory: Path, log_dir: Path) -> Iterator[str]:
     """A second origin: `python -m http.server` serving `directory`. Yields its base URL."""
     port = free_port()
-    log = log_dir / f"static-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-            cwd=directory,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/", process, log)
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    with running(command, "/", port, log_dir / f"static-{port}.log", cwd=directory) as base:
         yield base
-    finally:
-        stop(process)

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from bot.config import LANGUAGES, Settings
-from bot.reply import Reply
+from bot.reply import Citation, Kind, RedFlag, Reply
 from bot.validate import MAX_CHARS
 from bot.web.guards import RateLimiter, same_or_allowed_origin
 from bot.web.strings import load_ui_strings
@@ -48,37 +48,15 @@ class ChatRequest(BaseModel):
         return value
 
 
-class PhoneNumberOut(BaseModel):
-    number: str
-    label: str
-
-
-class RedFlagOut(BaseModel):
-    level: Literal["emergency", "urgent"]
-    category: str
-    matched: str
-    numbers: list[PhoneNumberOut] = []
-
-
-class CitationOut(BaseModel):
-    n: int
-    doc_id: str
-    title: str
-    publisher: str
-    section: str
-    source: str
-    language: str
-    score: float
-    text: str
-
-
 class ReplyOut(BaseModel):
+    """The Reply object as JSON (bot.reply's dataclasses give the nested shapes)."""
+
     language: str
-    kind: Literal["answer", "redflag", "out_of_scope", "invalid"]
+    kind: Kind
     text: str
-    red_flag: RedFlagOut | None
+    red_flag: RedFlag | None
     abstained: bool
-    citations: list[CitationOut]
+    citations: list[Citation]
     latency_ms: float
 
 
