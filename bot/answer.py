@@ -11,6 +11,7 @@ import numpy as np
 import yaml
 
 from bot.config import DATA_DIR
+from bot.corpus import SECTION_SEPARATOR
 from bot.index import Index
 from bot.reply import Citation
 from bot.retrieve import Hit, Query
@@ -39,6 +40,15 @@ class Composer:
     def __init__(self, index: Index, templates: dict[str, dict]):
         self.index = index
         self.templates = templates
+        # (doc, section) -> its subsections' headings, in article order: a cited section introduction
+        # ("8 principles for rehabilitation") is followed by the list the question is usually after.
+        self.subsections: dict[tuple[str, str], list[str]] = {}
+        for chunk in index.chunks:
+            parent, separator, child = chunk.section.partition(SECTION_SEPARATOR)
+            if separator:
+                items = self.subsections.setdefault((chunk.doc_id, parent), [])
+                if child not in items:
+                    items.append(child)
 
     def t(self, language: str) -> dict:
         return self.templates.get(language) or self.templates["en"]
@@ -74,8 +84,10 @@ class Composer:
         )
 
     def answer(
-        self, query: Query, hits: Sequence[Hit], vector: np.ndarray, language: str, note: str = ""
+        self, query: Query, hits: Sequence[Hit], vectors: np.ndarray, language: str, note: str = ""
     ) -> tuple[str, list[Citation]]:
+        """``vectors``: the whole message's query vector, then one per part; each passage's sentences are
+        chosen by the query that found it."""
         t = self.t(language)
         citations = [self.citation(n, hit) for n, hit in enumerate(hits, 1)]
         quotes: dict[str, list[Quote]] = {}
@@ -83,7 +95,7 @@ class Composer:
         for n, hit in enumerate(hits, 1):
             count = TOP_SENTENCES if n == 1 else OTHER_SENTENCES
             quotes.setdefault(hit.chunk.doc_id, []).extend(
-                Quote(n, s) for s in self.best_sentences(hit, query, vector, count)
+                Quote(n, s) for s in self.best_sentences(hit, query.part(hit.part), vectors[hit.part], count)
             )
             sections.setdefault(hit.chunk.doc_id, [])
             if hit.chunk.section not in sections[hit.chunk.doc_id]:
@@ -97,8 +109,11 @@ class Composer:
                 header += " " + t["source_language_note"].format(language=t["language_names"][doc.language])
             lines.append(header)
             lines += [f"> {q.sentence} [{q.n}]" for q in doc_quotes]
+            for section in sections[doc_id]:
+                if items := self.subsections.get((doc_id, section)):
+                    lines.append(t["section_outline"].format(items=" · ".join(items)))
             lines.append("")
-        seek = self.seek_care(hits[0], query, vector, len(citations) + 1) if hits else None
+        seek = self.seek_care(hits[0], query, vectors[0], len(citations) + 1) if hits else None
         if seek:
             citation, sentence = seek
             citations.append(citation)

@@ -4,7 +4,8 @@
       -> validate          empty / too long / binary -> "invalid" reply
       -> detect language   the conversation's language when the message is short or unclear
       -> red flags         rules on the message and recent user turns; a hit -> escalation reply, STOP
-      -> retrieve          hybrid dense + lexical, glossary expansion, topic carried from earlier turns
+      -> retrieve          hybrid dense + lexical, glossary expansion, topic carried from earlier turns,
+                           a message asking several things searched part by part too
       -> gate              not about the corpus's topics, or evidence too weak -> "not in my sources"
       -> compose           quoted sentences grouped by source, numbered citations, when-to-seek-care, disclaimer
 """
@@ -23,6 +24,7 @@ from bot.gate import GateThresholds, TopicGate
 from bot.glossary import Glossary
 from bot.index import ensure_index
 from bot.language import LanguageDetector, LanguageGuess
+from bot.question_parts import QuestionSplitter
 from bot.redflags import RedFlagRules
 from bot.reply import Citation, PhoneNumber, RedFlag, Reply
 from bot.retrieve import HybridRetriever, QueryBuilder
@@ -54,7 +56,7 @@ class Bot:
             settings=settings,
             detector=LanguageDetector.load(),
             rules=RedFlagRules.load(),
-            queries=QueryBuilder(glossary),
+            queries=QueryBuilder(glossary, QuestionSplitter.load()),
             retriever=HybridRetriever(index, embedder),
             gate=TopicGate(glossary, GateThresholds.load()),
             composer=Composer(index, load_templates()),
@@ -82,12 +84,12 @@ class Bot:
             return Reply(language, "redflag", text, red_flag=flag)
 
         query = self.queries.build(message, language, earlier)
-        hits, vector = self.retriever.search(query)
+        hits, vectors = self.retriever.search(query)
         verdict = self.gate.judge(query, hits)
         if not verdict.in_scope:
             return Reply(language, "out_of_scope", self.composer.out_of_scope(language, note))
 
-        text, citations = self.composer.answer(query, hits, vector, language, note)
+        text, citations = self.composer.answer(query, hits, vectors, language, note)
         return Reply(language, "answer", text, citations=citations)
 
     def language(self, message: str, earlier: list[str], forced: str | None) -> LanguageGuess:

@@ -28,6 +28,7 @@ from bot.text import fold
 
 KINDS = ("anatomy", "condition", "symptom", "treatment", "exam", "activity", "generic")
 DOMAINS = ("in", "out", "neutral")
+ASKS = ("", "seek_care")  # section kinds a question can ask for (the corpus marks its seek-care sections)
 # In-domain anatomy and conditions: a conversation topic, and what keeps a question in the domain when it
 # also names something outside it ("shoulder pain when running", "shockwave for tennis elbow" are not ours).
 TOPIC_KINDS = frozenset({"anatomy", "condition"})
@@ -50,6 +51,7 @@ class Concept:
     id: str
     kind: str
     domain: str  # in | out | neutral
+    asks: str  # the kind of section a question naming it wants ("seek_care"), or ""
     # language -> display terms, most typical first
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -196,12 +198,14 @@ class Glossary:
         """concepts.yaml plus every lang/<code>/glossary.yaml present."""
         concepts_path = data_dir / "concepts.yaml"
         raw_concepts = yaml.load(concepts_path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
-        meta: dict[str, tuple[str, str]] = {}
+        meta: dict[str, tuple[str, str, str]] = {}
         for cid, spec in raw_concepts.items():
-            kind, domain = (spec or {}).get("kind"), (spec or {}).get("domain")
-            if kind not in KINDS or domain not in DOMAINS:
-                raise ValueError(f"{concepts_path}: {cid}: kind must be one of {KINDS}, domain of {DOMAINS}")
-            meta[cid] = (kind, domain)
+            kind, domain, asks = (spec or {}).get("kind"), (spec or {}).get("domain"), (spec or {}).get("asks", "")
+            if kind not in KINDS or domain not in DOMAINS or asks not in ASKS:
+                raise ValueError(
+                    f"{concepts_path}: {cid}: kind must be one of {KINDS}, domain of {DOMAINS}, asks of {ASKS}"
+                )
+            meta[cid] = (kind, domain, asks)
 
         paths = sorted((data_dir / "lang").glob("*/glossary.yaml"), key=_language_order)
         terms: list[Term] = []
@@ -219,7 +223,7 @@ class Glossary:
                     raise ValueError(f"{path}: {cid}: {error}") from None
                 terms.extend(parsed)
                 displays[cid][language] = tuple(dict.fromkeys(t.display for t in parsed))
-        concepts = {cid: Concept(cid, kind, domain, displays[cid]) for cid, (kind, domain) in meta.items()}
+        concepts = {cid: Concept(cid, *spec, displays[cid]) for cid, spec in meta.items()}
         return cls(concepts, terms)
 
     # -- matching ---------------------------------------------------------------------------------------
@@ -269,6 +273,10 @@ class Glossary:
                 for term in concept.terms.get(language, ())[:per_language]:
                     out.setdefault(fold(term), term)
         return list(out.values())
+
+    def asks(self, concept_ids: Iterable[str]) -> tuple[str, ...]:
+        """The kinds of section these concepts ask for ("when should I see a doctor" -> seek_care)."""
+        return tuple(dict.fromkeys(a for cid in concept_ids if (a := self.concepts[cid].asks)))
 
     # -- domain and topic -------------------------------------------------------------------------------
     def in_domain_ids(self, concept_ids: Iterable[str]) -> list[str]:

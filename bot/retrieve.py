@@ -6,10 +6,12 @@ terms for an English question. The topical score says which article is *about* t
 keeps a general article that mentions everything once from outranking the article devoted to the subject.
 
 Queries are expanded with the domain glossary into the corpus's languages, so an English "herniated disc"
-also looks for "diskusprolaps"; a follow-up without a topic of its own borrows the topic of earlier turns."""
+also looks for "diskusprolaps"; a follow-up without a topic of its own borrows the topic of earlier turns.
+A message that asks several things is searched whole and part by part, so each part gets a passage."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from bot.embed import Embedder
 from bot.glossary import Glossary
 from bot.index import Index
 from bot.lexical import char_ngrams
+from bot.question_parts import QuestionSplitter
 
 CORPUS_LANGUAGES = ("sv", "da", "nb")
 TOPIC_MEMORY = 3  # earlier user turns searched for a topic to carry over
@@ -33,6 +36,12 @@ class Query:
     topic: tuple[str, ...]  # topic concepts in force: the message's own, else borrowed from earlier turns
     borrowed: str  # the earlier message the topic came from ("" when the message has its own)
     expansion: tuple[str, ...]  # glossary terms of concepts+topic in the corpus languages
+    asks: tuple[str, ...] = ()  # kinds of section the message asks for ("seek_care")
+    parts: tuple[Query, ...] = ()  # one query per question the message asks, when it asks more than one
+
+    def part(self, i: int) -> Query:
+        """The message's i-th part (1-based), or the whole message for 0."""
+        return self.parts[i - 1] if i else self
 
     @property
     def dense_text(self) -> str:
@@ -52,6 +61,7 @@ class Hit:
     score: float  # fused
     dense: float  # cosine of query and passage
     lexical: float  # BM25 as a share of the query's best possible score, 0..1
+    part: int = 0  # which query found it: 0 the whole message, i the message's i-th part
 
 
 @dataclass(frozen=True)
@@ -64,14 +74,30 @@ class FusionWeights:
     topical: float = 0.1
     topical_follow_up: float = 0.2  # a follow-up's own words name no topic: the borrowed one decides where
     sentence: float = 0.7  # share of the dense score taken from a passage's best sentence
+    section: float = 0.8  # share of its section's best lexical score a chunk gets (sections split for size)
+    asked_section: float = 0.1  # for a passage in the kind of section the question asks for (seek care)
     dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
 
 
 class QueryBuilder:
-    def __init__(self, glossary: Glossary):
+    def __init__(self, glossary: Glossary, splitter: QuestionSplitter | None = None):
         self.glossary = glossary
+        self.splitter = splitter
 
     def build(self, message: str, language: str, earlier_user_turns: Sequence[str] = ()) -> Query:
+        query = self._single(message, language, earlier_user_turns)
+        texts = self.splitter.split(message, language) if self.splitter else [message]
+        if len(texts) < 2:
+            return query
+        parts = []
+        for i, text in enumerate(texts):
+            part = self._single(text, language, [*earlier_user_turns, *texts[:i]])
+            if part.borrowed:  # name the borrowed topic, not the whole earlier part, or both parts look alike
+                part = dataclasses.replace(part, borrowed=" ".join(self.glossary.expansion(part.topic, [language], 1)))
+            parts.append(part)
+        return dataclasses.replace(query, parts=tuple(parts))
+
+    def _single(self, message: str, language: str, earlier_user_turns: Sequence[str]) -> Query:
         matches = self.glossary.find(message)
         concepts = tuple(dict.fromkeys(m.concept_id for m in matches))
         topic = tuple(dict.fromkeys(m.concept_id for m in self.glossary.topic(matches)))
@@ -85,7 +111,7 @@ class QueryBuilder:
                     break
         wanted = tuple(dict.fromkeys(concepts + topic))
         expansion = tuple(self.glossary.expansion(wanted, CORPUS_LANGUAGES))
-        return Query(message, language, concepts, topic, borrowed, expansion)
+        return Query(message, language, concepts, topic, borrowed, expansion, self.glossary.asks(concepts))
 
 
 class HybridRetriever:
@@ -93,6 +119,10 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights or FusionWeights()
+        sections = [(c.doc_id, c.section) for c in index.chunks]
+        ids = {key: i for i, key in enumerate(dict.fromkeys(sections))}
+        self._section_of = np.array([ids[key] for key in sections], dtype=np.int64)
+        self._section_kinds = {"seek_care": np.array([c.seek_care for c in index.chunks], dtype=np.float64)}
 
     def lexical_weight(self, query: Query) -> float:
         if query.language != "en":
@@ -104,6 +134,15 @@ class HybridRetriever:
         scores = self.index.concepts.scores(list(dict.fromkeys(query.concepts + query.topic)))
         top = scores.max(initial=0.0)
         return scores / top if top > 0 else scores
+
+    def section_lexical(self, lexical: np.ndarray) -> np.ndarray:
+        """A chunk shares in its section's best lexical score: the chunker splits a long section for size, and
+        its second half ("most cases settle with rest") rarely repeats the words that name its subject."""
+        if not len(lexical):
+            return lexical
+        best = np.zeros(int(self._section_of.max()) + 1)
+        np.maximum.at(best, self._section_of, lexical)
+        return np.maximum(lexical, self.weights.section * best[self._section_of])
 
     def dense_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosine of the question with each passage, blended with its best single sentence: a long passage
@@ -121,27 +160,46 @@ class HybridRetriever:
         return (1 - w) * passage + w * best
 
     def search(self, query: Query, k: int = 3) -> tuple[list[Hit], np.ndarray]:
-        """Top-k chunks, best first, and the query vector (reused to pick sentences).
+        """Top-k chunks, best first, and the query vectors (reused to pick sentences): row 0 for the whole
+        message, row i for its i-th part.
 
-        Candidates are the dense pool plus the lexical pool; every candidate gets its exact dense score, so
+        A message with several parts keeps the whole message's best passage first, then each part's best
+        passage not already chosen, then the whole message's next ones."""
+        vectors = self.embedder.queries([query.dense_text, *(p.dense_text for p in query.parts)])
+        hits = self._search(query, vectors[0], k)
+        if query.parts:
+            chosen = {hits[0].row: hits[0]}
+            for i, part in enumerate(query.parts, 1):
+                ranked = self._search(part, vectors[i], len(chosen) + 1, part=i)
+                found = next(h for h in ranked if h.row not in chosen)
+                chosen[found.row] = found
+            for hit in hits[1:]:
+                chosen.setdefault(hit.row, hit)
+            hits = list(chosen.values())[:k]
+        return hits, vectors
+
+    def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
+        """Candidates are the dense pool plus the lexical pool; every candidate gets its exact dense score, so
         a passage that only the lexical or topical side found is still fused on equal terms."""
-        vector = self.embedder.queries([query.dense_text])
         n = len(self.index.chunks)
         pool = min(n, max(self.weights.dense_pool, k))
-        _, dense_rows = self.index.chunk_index.search(vector, pool)
+        _, dense_rows = self.index.chunk_index.search(vector[None, :], pool)
 
         weight = self.lexical_weight(query)
-        lexical = self.index.ngrams.normalised(char_ngrams(query.lexical_text)) if weight else np.zeros(n)
+        lexical = np.zeros(n)
+        if weight:
+            lexical = self.section_lexical(self.index.ngrams.normalised(char_ngrams(query.lexical_text)))
         lexical_rows = np.argsort(-lexical)[:pool] if weight else np.zeros(0, np.int64)
         rows = np.union1d(dense_rows[0][dense_rows[0] >= 0], lexical_rows).astype(np.int64)
-        dense = self.dense_scores(rows, vector[0])
+        dense = self.dense_scores(rows, vector)
 
         topical = self.topical(query)[self.index.chunk_doc[rows]]
         topical_weight = self.weights.topical_follow_up if query.borrowed else self.weights.topical
         fused = dense + weight * lexical[rows] + topical_weight * topical
+        for kind in query.asks:
+            fused += self.weights.asked_section * self._section_kinds[kind][rows]
         order = np.argsort(-fused)[:k]
-        hits = [
-            Hit(self.index.chunks[rows[i]], int(rows[i]), float(fused[i]), float(dense[i]), float(lexical[rows[i]]))
-            for i in order
+        return [
+            Hit(self.index.chunks[r], int(r), float(fused[i]), float(dense[i]), float(lexical[r]), part)
+            for i, r in zip(order, rows[order], strict=True)
         ]
-        return hits, vector[0]

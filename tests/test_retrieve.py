@@ -1,0 +1,138 @@
+"""Retrieval mechanisms on the real index and model: query expansion, fusion weights, topic carry-over,
+questions asked in parts, section-level lexical evidence, seek-care intent and section outlines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bot.glossary import Glossary
+from bot.lexical import char_ngrams
+from bot.question_parts import QuestionSplitter
+from bot.retrieve import FusionWeights, HybridRetriever, QueryBuilder
+
+
+@pytest.fixture(scope="module")
+def builder():
+    return QueryBuilder(Glossary.load(), QuestionSplitter.load())
+
+
+@pytest.fixture(scope="module")
+def retriever(index, embedder):
+    return HybridRetriever(index, embedder)
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "expected"),
+    [
+        ("Hjälper det att operera ett diskbråck?", "sv", {"diskusprolaps", "prolaps"}),
+        ("Hvad hjælper mod skinnebensbetændelse?", "da", {"benhinneinflammation", "beinhinnebetennelse"}),
+        ("Hva hjelper mot kalkspore i hælen?", "nb", {"hälsporre", "hælspore"}),
+        ("Does a herniated disc need surgery?", "en", {"diskusprolaps", "diskbråck"}),
+    ],
+)
+def test_a_term_is_expanded_into_the_corpus_languages(builder, message, language, expected):
+    query = builder.build(message, language)
+    assert expected <= {term.lower() for term in query.expansion}
+
+
+def test_english_lexical_query_holds_only_glossary_terms(builder, retriever):
+    english = builder.build("Does a herniated disc need surgery?", "en")
+    assert "surgery" not in english.lexical_text.split() and "diskusprolaps" in english.lexical_text
+    assert retriever.lexical_weight(english) == FusionWeights().glossary_only
+    nothing = builder.build("What does it cost?", "en")
+    assert not nothing.expansion and retriever.lexical_weight(nothing) == 0.0
+    swedish = builder.build("Vad kostar det?", "sv")
+    assert retriever.lexical_weight(swedish) == FusionWeights().own_words
+
+
+def test_topic_is_borrowed_by_a_follow_up_and_replaced_by_a_new_one(builder):
+    earlier = ["Jag har ont i hälsenan när jag springer"]
+    follow = builder.build("Hur länge ska jag träna?", "sv", earlier)
+    assert follow.borrowed == earlier[0] and "achilles_tendon" in follow.topic
+    new = builder.build("Och vad är ischias?", "sv", earlier)
+    assert not new.borrowed and new.topic == ("sciatica",)
+
+
+def test_fusion_adds_weighted_lexical_and_topical_evidence(builder, retriever, embedder):
+    query = builder.build("Hjälper excentrisk träning mot ont i hälsenan?", "sv")
+    hits, vectors = retriever.search(query, k=3)
+    top = hits[0]
+    topical = retriever.topical(query)[retriever.index.chunk_doc[top.row]]
+    w = retriever.weights
+    assert top.chunk.doc_id == "sv-halsena"
+    assert top.score == pytest.approx(top.dense + w.own_words * top.lexical + w.topical * topical, abs=1e-5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_dense_score_blends_passage_and_best_sentence(retriever, embedder):
+    index = retriever.index
+    vector = embedder.queries(["Hur länge ska man träna excentriskt?"])[0]
+    row = next(i for i, c in enumerate(index.chunks) if len(c.sentences) > 3)
+    passage = float(index.chunk_index.reconstruct(row) @ vector)
+    start, end = index.sentence_offsets[row], index.sentence_offsets[row + 1]
+    best = max(passage, float(np.max(index.sentence_vectors[start:end] @ vector)))
+    w = retriever.weights.sentence
+    got = retriever.dense_scores(np.array([row]), vector)[0]
+    assert got == pytest.approx((1 - w) * passage + w * best, abs=1e-5)
+
+
+def test_a_long_section_shares_its_lexical_evidence_with_its_later_chunks(retriever):
+    chunks = retriever.index.chunks
+    first = next(i for i in range(len(chunks) - 1) if chunks[i].section == chunks[i + 1].section)
+    raw = retriever.index.ngrams.normalised(char_ngrams(chunks[first].text))
+    shared = retriever.section_lexical(raw)
+    assert raw[first] > raw[first + 1]
+    assert shared[first + 1] == pytest.approx(max(raw[first + 1], retriever.weights.section * raw[first]))
+    assert np.all(shared >= raw)
+    sizes = {}
+    for c in chunks:
+        sizes[c.doc_id, c.section] = sizes.get((c.doc_id, c.section), 0) + 1
+    alone = [i for i, c in enumerate(chunks) if sizes[c.doc_id, c.section] == 1]
+    np.testing.assert_array_equal(shared[alone], raw[alone])  # a one-chunk section keeps its own score
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "parts"),
+    [
+        ("Vad är hälsporre och hur behandlas det?", "sv", ["Vad är hälsporre", "hur behandlas det?"]),
+        ("Hvad er iskias, og hvornår skal jeg til lægen?", "da", ["Hvad er iskias", "hvornår skal jeg til lægen?"]),
+        ("Hva er hælspore? Kan det gå over av seg selv?", "nb", ["Hva er hælspore?", "Kan det gå over av seg selv?"]),
+        ("What is sciatica and does it go away?", "en", ["What is sciatica", "does it go away?"]),
+        ("Jag har ont och svullet ben", "sv", ["Jag har ont och svullet ben"]),
+        ("Sciatica and why?", "en", ["Sciatica and why?"]),
+    ],
+)
+def test_a_message_is_split_where_it_asks_another_question(message, language, parts):
+    assert QuestionSplitter.load().split(message, language) == parts
+
+
+def test_each_part_of_a_question_gets_a_passage(builder, retriever):
+    query = builder.build("What is a heel spur and how is it treated?", "en")
+    assert [p.text for p in query.parts] == ["What is a heel spur", "how is it treated?"]
+    assert query.parts[1].borrowed == "heel spur"  # the topic by name, not the whole first part
+    hits, vectors = retriever.search(query, k=3)
+    assert len(vectors) == 3 and len({h.row for h in hits}) == 3
+    assert any(h.part == 2 and "Behandling" in h.chunk.section for h in hits)
+
+
+def test_a_question_about_seeing_a_doctor_leans_towards_seek_care_sections(builder, retriever):
+    query = builder.build("When should I see a doctor about pain in my legs?", "en")
+    assert query.asks == ("seek_care",)
+    plain = dataclasses.replace(query, asks=())
+    asked, _ = retriever.search(query, k=3)
+    unasked, _ = retriever.search(plain, k=3)
+    assert sum(h.chunk.seek_care for h in asked) >= sum(h.chunk.seek_care for h in unasked)
+    assert asked[0].chunk.seek_care
+    scores = {h.row: h.score for h in unasked}
+    for h in asked:
+        if h.row in scores:
+            assert h.score == pytest.approx(scores[h.row] + retriever.weights.asked_section * h.chunk.seek_care)
+
+
+def test_a_cited_section_introduction_lists_its_subsections(bot):
+    reply = bot.reply("Which principles should I follow when I rehabilitate after sciatica?")
+    assert reply.kind == "answer" and reply.citations[0].doc_id == "da-iskias"
+    assert "The section goes on with: 1. Hold dig aktiv." in reply.text
