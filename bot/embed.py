@@ -57,7 +57,10 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 6; the old name still answers, with a FutureWarning.
+        st_model = self._model
+        dimension = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         # E5-family models were trained with these prefixes; others get the text as is.
         self._e5 = "e5" in model.lower()
 
