@@ -168,7 +168,7 @@ def scale_rows(r: dict) -> list[Row]:
                 f"dense search p50 (k={r['k']}), {size}: flat / HNSW / IVF",
                 "",
                 f"{d['flat']['p50_ms']:.2f} / {d['hnsw']['p50_ms']:.2f} / {d['ivf']['p50_ms']:.2f} ms "
-                f"(recall@10 {d['hnsw']['recall@10']:.3f} / {d['ivf']['recall@10']:.3f}; build "
+                f"(recall@10 HNSW {d['hnsw']['recall@10']:.3f}, IVF {d['ivf']['recall@10']:.3f}; build "
                 f"{d['flat']['build_s']:.2f} / {d['hnsw']['build_s']:.1f} / {d['ivf']['build_s']:.1f} s; "
                 f"{d['flat']['memory_mb']:.0f} / {d['hnsw']['memory_mb']:.0f} / "
                 f"{d['ivf']['memory_mb']:.0f} MB)",

@@ -198,7 +198,7 @@ def recommend(rows: list[dict]) -> dict:
     switch = int(round(SEARCH_BUDGET_MS / per_chunk, -3)) if per_chunk > 0 else None
     hnsw, bm25 = largest["dense"]["hnsw"], largest["bm25"]
     key = f"recall@{RECALL_AT}"
-    options = [{"ef_search": max(hnsw["ef_search"]["as built"], K), **hnsw}, *hnsw["wider"]]
+    options = [{**hnsw, "ef_search": max(hnsw["ef_search"]["as built"], K)}, *hnsw["wider"]]
     good = next((o for o in options if o[key] >= MIN_RECALL and o["p50_ms"] < flat_ms), None)
     if good:
         dense = (

@@ -84,6 +84,25 @@ def test_scale_compares_exact_and_approximate_search():
     table_rows("scale", result)
 
 
+def test_scale_recommends_the_narrowest_hnsw_search_that_keeps_recall():
+    wider = [
+        {"ef_search": 64, "p50_ms": 0.5, "recall@10": 0.80},
+        {"ef_search": 256, "p50_ms": 2.0, "recall@10": 0.97},
+    ]
+    hnsw = {"p50_ms": 1.0, "recall@10": 0.90, "ef_search": {"as built": 512}, "wider": wider}
+    row = {
+        "chunks": 100_000,
+        "dense": {"flat": {"p50_ms": 10.0}, "hnsw": hnsw},
+        "bm25": {"p50_ms": 100.0, "memory_mb": 500.0, "build_s": 80.0},
+    }
+    advice = scale.recommend([row])
+    assert advice["switch_chunks"] == 50_000  # 5 ms budget at 0.1 µs a chunk
+    assert advice["hnsw_ef_search"] == 256
+    hnsw["recall@10"] = 0.99  # the index as built is good enough: its efSearch is named as a number
+    advice = scale.recommend([row])
+    assert advice["hnsw_ef_search"] == 512 and "efSearch 512 " in advice["text"]
+
+
 def test_synthetic_chunks_keep_the_sentences_of_the_chunk_they_repeat():
     from benchmarks.common import settings
     from bot.index import load_index
