@@ -70,6 +70,22 @@ def test_danish_norwegian_minimal_pairs(detector, danish, norwegian, spelling):
     assert detector.detect(spelling(norwegian)).language == "nb"
 
 
+# Words in no marker list: only their frequency in Danish and Norwegian text tells the two apart.
+@pytest.mark.parametrize(("danish", "norwegian"), [("har ikke følelse i skridtet", "har ikke følelse i skrittet")])
+def test_word_frequencies_tell_spellings_apart_that_no_marker_list_holds(detector, danish, norwegian):
+    assert not any(word in detector._markers["raw"] for word in ("skridtet", "skrittet"))
+    assert detector.detect(danish).language == "da"
+    assert detector.detect(norwegian).language == "nb"
+
+
+def test_without_word_lists_the_frequency_evidence_is_off(data):
+    for path in (data / "lang").glob("*/language.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("wordfreq:", "# wordfreq:"), encoding="utf-8")
+    detector = LanguageDetector.load(data)
+    assert detector._far_more_common_in("skrittet") is None
+    assert LanguageDetector.load()._far_more_common_in("skrittet") == "nb"
+
+
 @pytest.mark.parametrize("previous", ["sv", "da", "nb", "en"])
 @pytest.mark.parametrize("text", ["tack", "ok takk", "hvad så", "thanks!", "hælspore", "ja"])
 def test_short_message_keeps_the_conversation_language(detector, text, previous):
