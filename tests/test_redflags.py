@@ -56,6 +56,11 @@ POSITIVE = [
     ("nb", "trauma", "Eg skled på isen og no ser foten skeiv ut"),
     ("en", "trauma", "I fell off a ladder and can't put weight on my leg"),
     ("en", "trauma", "a heavy box fell on my foot and crushed it"),
+    ("sv", "trauma", "Jag skar mig på en glasbit i foten och det slutar inte blöda"),
+    ("da", "trauma", "Jeg faldt af stigen og skinnebenet er bøjet"),
+    ("nb", "trauma", "Det er mye blod, jeg kuttet meg på leggen"),
+    ("en", "trauma", "fell off my bike, my shin is bent and bleeding"),
+    ("en", "trauma", "cut my calf on a fence and it won't stop bleeding"),
     ("sv", "systemic", "Jag har feber och ont i ryggen"),
     ("sv", "systemic", "jag har gått ner 8 kilo utan att försöka och har ont i benet på natten"),
     ("sv", "systemic", "Jag har haft bröstcancer och nu har jag fått ont i ryggen"),
@@ -89,6 +94,11 @@ POSITIVE = [
     ("nb", "self_harm", "Jeg har tenkt på å ta livet av meg"),
     ("en", "self_harm", "I want to end my life"),
     ("en", "self_harm", "I don't want to live anymore with this pain"),
+    ("sv", "self_harm", "Jag vill bara inte finnas längre"),
+    ("da", "self_harm", "jeg vil ikke være her mere"),
+    ("nb", "self_harm", "Jeg vil ikke våkne i morgen"),
+    ("en", "self_harm", "i dont want to be here anymore"),
+    ("en", "self_harm", "some days I don't want to wake up"),
 ]
 
 # Ordinary messages of a leg-pain chat: they must reach retrieval.
