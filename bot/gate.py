@@ -4,7 +4,8 @@ No single cosine threshold separates off-topic questions (they score close to re
 shifts with the question's language), so the gate combines signals in order of how much they know:
 1. domain concepts named in the question (glossary): in-domain -> answer; only out-of-domain -> abstain;
 2. a topic carried over from earlier turns -> answer;
-3. otherwise the passage evidence: dense score against the language's usual level plus lexical support."""
+3. a neighbouring body site (knee, groin) and nothing of the domain -> abstain;
+4. otherwise the passage evidence: dense score against the language's usual level plus lexical support."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ class TopicGate:
             return Verdict(False, f"outside the domain: {', '.join(outside)}")
         if query.borrowed:
             return Verdict(True, f"follow-up on: {', '.join(query.topic)}")
+        neighbours = self.glossary.neighbouring_site_ids(query.concepts)
+        if neighbours:
+            return Verdict(False, f"about a body site next to the domain: {', '.join(neighbours)}")
         floor = th.dense_without_concepts.get(query.language, max(th.dense_without_concepts.values()))
         lexical_ok = query.language == "en" or top.lexical >= th.lexical_without_concepts
         if top.dense >= floor and lexical_ok:

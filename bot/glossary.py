@@ -26,7 +26,7 @@ import yaml
 from bot.config import DATA_DIR, LANGUAGES
 from bot.text import fold
 
-KINDS = ("anatomy", "condition", "symptom", "treatment", "exam", "activity", "generic")
+KINDS = ("anatomy", "tissue", "condition", "symptom", "treatment", "exam", "activity", "generic")
 DOMAINS = ("in", "out", "neutral")
 ASKS = ("", "seek_care")  # section kinds a question can ask for (the corpus marks its seek-care sections)
 # In-domain anatomy and conditions: a conversation topic, and what keeps a question in the domain when it
@@ -281,16 +281,25 @@ class Glossary:
     # -- domain and topic -------------------------------------------------------------------------------
     def in_domain_ids(self, concept_ids: Iterable[str]) -> list[str]:
         """Concepts that place a question inside the corpus's domain. When the question also names something
-        outside it, only in-domain anatomy and conditions do: "my shoulder hurts when I run" is not ours."""
+        outside it, or a neighbouring body site (neutral anatomy), only in-domain anatomy and conditions do:
+        "my shoulder hurts when I run" and "my knee hurts on the stairs" are not ours."""
         ids = list(dict.fromkeys(concept_ids))
         inside = [c for c in ids if self._domain(c) == "in"]
-        if self.out_of_domain_ids(ids):
+        if self.out_of_domain_ids(ids) or self.neighbouring_site_ids(ids):
             inside = [c for c in inside if self.concepts[c].kind in TOPIC_KINDS]
         return inside
 
     def out_of_domain_ids(self, concept_ids: Iterable[str]) -> list[str]:
         """Concepts clearly outside what the articles can answer (other body regions, other illnesses)."""
         return [c for c in dict.fromkeys(concept_ids) if self._domain(c) == "out"]
+
+    def neighbouring_site_ids(self, concept_ids: Iterable[str]) -> list[str]:
+        """Body sites next to the domain (the knee, the groin): part of a leg complaint, or a complaint of
+        their own when the question names nothing of the domain's anatomy or conditions."""
+        return [
+            c for c in dict.fromkeys(concept_ids)
+            if self._domain(c) == "neutral" and c in self.concepts and self.concepts[c].kind == "anatomy"
+        ]
 
     def topic(self, matches: Iterable[ConceptMatch]) -> list[ConceptMatch]:
         """The matches that make a conversation topic: in-domain anatomy and conditions."""

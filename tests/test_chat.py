@@ -65,6 +65,33 @@ def test_off_topic_questions_abstain(bot, message):
     assert reply.kind == "out_of_scope" and reply.abstained and not reply.citations
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["Jag har ont i knät när jag går i trappor", "Jeg har ondt i knæet når jeg løber", "Vondt i lysken når jeg løper",
+     "My knee hurts when I run"],
+)
+def test_a_complaint_at_a_neighbouring_site_abstains_even_with_an_activity_of_ours(bot, message):
+    reply = bot.reply(message)
+    assert reply.kind == "out_of_scope" and not reply.citations, reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "doc_id"),
+    [("Ska knät vara rakt eller böjt när jag gör hälseneövningarna?", "sv-halsena"),
+     ("Jeg har ondt fra knæet og ned i foden", "da-ondt-i-benene")],
+)
+def test_the_knee_beside_the_domain_anatomy_is_answered(bot, message, doc_id):
+    reply = bot.reply(message)
+    assert reply.kind == "answer" and reply.citations[0].doc_id == doc_id
+
+
+def test_a_follow_up_about_the_knee_keeps_the_conversation_topic(bot):
+    history = [{"role": "user", "content": "Vilka övningar hjälper mot ont i hälsenan?"},
+               {"role": "assistant", "content": "..."}]
+    reply = bot.reply("Ska knät vara böjt?", history)
+    assert reply.kind == "answer" and reply.citations[0].doc_id == "sv-halsena"
+
+
 def test_follow_up_borrows_the_topic_and_a_new_topic_replaces_it(bot):
     history = [{"role": "user", "content": "Jeg har ondt i akillessenen"},
                {"role": "assistant", "content": "..."}]
