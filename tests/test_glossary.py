@@ -96,6 +96,10 @@ def test_expansion_takes_the_first_terms_per_language_without_repeats(glossary):
         ("MR-scanning af ryggen", {"mri", "back"}),
         ("vondt i knehasen", {"knee", "pain"}),
         ("jeg har hold i lænden", {"lumbago"}),
+        ("pain shooting down the back of my leg", {"pain", "radiating_pain", "leg"}),
+        ("det strålar ner i benet", {"radiating_pain"}),
+        ("vondt foran på leggen", {"pain", "shin"}),
+        ("ondt på forsiden af underbenet", {"pain", "shin"}),
     ],
 )
 def test_inflected_compound_and_diacritic_free_forms_match(glossary, text, expected):
