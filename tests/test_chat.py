@@ -58,21 +58,14 @@ def test_unsupported_language_is_answered_in_english_with_a_note(bot):
 @pytest.mark.parametrize(
     "message",
     ["Hur byter jag vinterdäck på bilen?", "Hvordan søger jeg om SU?", "What is a good recipe for pancakes?",
-     "Hva hjelper mot vondt i skulderen?"],
+     "Hva hjelper mot vondt i skulderen?",
+     # a neighbouring body site, even with an activity the articles cover
+     "Jag har ont i knät när jag går i trappor", "Jeg har ondt i knæet når jeg løber", "Vondt i lysken når jeg løper",
+     "My knee hurts when I run"],
 )
 def test_off_topic_questions_abstain(bot, message):
     reply = bot.reply(message)
     assert reply.kind == "out_of_scope" and reply.abstained and not reply.citations
-
-
-@pytest.mark.parametrize(
-    "message",
-    ["Jag har ont i knät när jag går i trappor", "Jeg har ondt i knæet når jeg løber", "Vondt i lysken når jeg løper",
-     "My knee hurts when I run"],
-)
-def test_a_complaint_at_a_neighbouring_site_abstains_even_with_an_activity_of_ours(bot, message):
-    reply = bot.reply(message)
-    assert reply.kind == "out_of_scope" and not reply.citations, reply.text
 
 
 @pytest.mark.parametrize(
