@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL_DIR = Path(os.environ.get("PAINBOT_EVAL_DIR", ROOT.parent / "shared" / "eval" / "dev"))
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 
 
@@ -40,11 +39,17 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
     return path
 
 
+def eval_dir() -> Path:
+    """The dev set's folder: PAINBOT_EVAL_DIR, else ../shared/eval/dev next to the checkout."""
+    return Path(os.environ.get("PAINBOT_EVAL_DIR", ROOT.parent / "shared" / "eval" / "dev"))
+
+
 def dev_rows(*names: str) -> list[dict]:
     """Rows of the named dev files (e.g. "questions", "redflags"), in that order."""
-    if not EVAL_DIR.is_dir():
-        raise FileNotFoundError(f"the dev set is not at {EVAL_DIR}; set PAINBOT_EVAL_DIR to its folder")
-    return [row for name in names for row in read_jsonl(EVAL_DIR / f"{name}.jsonl")]
+    folder = eval_dir()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the dev set is not at {folder}; set PAINBOT_EVAL_DIR to its folder")
+    return [row for name in names for row in read_jsonl(folder / f"{name}.jsonl")]
 
 
 # -- order statistics ----------------------------------------------------------------------------------

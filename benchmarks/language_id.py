@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from benchmarks.common import EVAL_DIR, run_timed
+from benchmarks.common import eval_dir, run_timed
 
 
 def run(quick: bool = False, repeat: int | None = None) -> dict:
@@ -15,7 +15,7 @@ def run(quick: bool = False, repeat: int | None = None) -> dict:
         sys.executable,
         "-m",
         "benchmarks.langid",
-        str(EVAL_DIR / "language.jsonl"),
+        str(eval_dir() / "language.jsonl"),
         "--repeat",
         str(repeat),
         "--json",

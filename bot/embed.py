@@ -57,10 +57,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.name = f"st:{model}"
-        # Renamed in sentence-transformers 6; the old name still answers, with a FutureWarning.
-        st_model = self._model
-        dimension = getattr(st_model, "get_embedding_dimension", None) or st_model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
+        self.dim = _dimension(self._model)
         # E5-family models were trained with these prefixes; others get the text as is.
         self._e5 = "e5" in model.lower()
 
@@ -79,6 +76,12 @@ class SentenceTransformerEmbedder:
 
 class EmbedderError(RuntimeError):
     pass
+
+
+def _dimension(model) -> int:
+    """sentence-transformers 6 renamed the method; the old name still answers there, with a FutureWarning."""
+    current = getattr(model, "get_embedding_dimension", None)
+    return int(current() if current else model.get_sentence_embedding_dimension())
 
 
 def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:

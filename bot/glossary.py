@@ -296,10 +296,8 @@ class Glossary:
     def neighbouring_site_ids(self, concept_ids: Iterable[str]) -> list[str]:
         """Body sites next to the domain (the knee, the groin): part of a leg complaint, or a complaint of
         their own when the question names nothing of the domain's anatomy or conditions."""
-        return [
-            c for c in dict.fromkeys(concept_ids)
-            if self._domain(c) == "neutral" and c in self.concepts and self.concepts[c].kind == "anatomy"
-        ]
+        known = (self.concepts.get(c) for c in dict.fromkeys(concept_ids))
+        return [c.id for c in known if c and c.domain == "neutral" and c.kind == "anatomy"]
 
     def topic(self, matches: Iterable[ConceptMatch]) -> list[ConceptMatch]:
         """The matches that make a conversation topic: in-domain anatomy and conditions."""

@@ -97,9 +97,10 @@ class LanguageDetector:
                  names: dict[str, str], tuning: Tuning, wordlists: dict[str, str] | None = None):
         self.varieties = varieties
         self.names = names  # reply language -> its own name ("svenska", "dansk", "norsk", "English")
-        # reply language -> wordfreq list; its frequency evidence goes to the language's first variety
-        self._wordlists = wordlists or {}
-        self._main_variety = {v.reply: v.code for v in reversed(varieties)}
+        self._wordlists = wordlists or {}  # reply language -> wordfreq list name
+        self._main_variety: dict[str, str] = {}  # reply language -> its first variety, credited with frequencies
+        for v in varieties:
+            self._main_variety.setdefault(v.reply, v.code)
         self.tuning = tuning
         self._markers = markers  # "raw" (as written) and "ascii" (diacritics dropped): form -> {code: weight}
         self._by_code = {v.code: v for v in varieties}

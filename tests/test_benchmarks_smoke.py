@@ -4,18 +4,22 @@ asserted: only that the measurements exist, are consistent, and that nothing fai
 from __future__ import annotations
 
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 # benchmarks/ is not part of the installed package: import it from the project folder.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# The benchmarks read the dev set next to the checkout; here they run on a small set of the tests' own.
-os.environ["PAINBOT_EVAL_DIR"] = str(Path(__file__).resolve().parent / "data" / "eval")
 from benchmarks import language_id, latency, load, quality, run, scale, throughput  # noqa: E402
 from benchmarks.common import percentile  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def small_eval_set(monkeypatch):
+    """The benchmarks read the dev set next to the checkout; here they run on a small set of the tests' own."""
+    monkeypatch.setenv("PAINBOT_EVAL_DIR", str(Path(__file__).resolve().parent / "data" / "eval"))
 
 
 def table_rows(name: str, result: dict) -> list[run.Row]:

