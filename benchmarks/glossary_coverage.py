@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.config import DATA_DIR
 from bot.corpus import chunk_corpus, load_corpus
 from bot.glossary import TOPIC_KINDS, Glossary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--corpus", type=Path, default=DATA_DIR / "corpus")
     parser.add_argument("--all", action="store_true", help="also show out-of-domain hits")
     args = parser.parse_args()
 

@@ -32,7 +32,7 @@ from bot.metrics import METRICS, Threshold, build_report, format_report, parse_t
 if TYPE_CHECKING:
     from bot.chat import Bot
 
-ANSWER_FIELDS = ("language", "kind", "red_flag", "abstained", "answer", "citations", "latency_ms")
+ANSWER_FIELDS = ("language", "kind", "red_flag", "abstained", "answer", "citations", "quotes", "latency_ms")
 PROGRESS_MIN_ROWS = 5
 EXIT_UNMET, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 

@@ -20,7 +20,7 @@ def _env_list(name: str, default: str = "") -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_CORPUS", "corpus")))
+    corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_CORPUS") or DATA_DIR / "corpus"))
     index_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_INDEX", "index")))
     model: str = field(default_factory=lambda: os.environ.get("PAINBOT_MODEL", "e5-small-q4"))
     # FAISS index for passages: flat (exact), hnsw (approximate), or auto (flat until HNSW_FROM_CHUNKS).

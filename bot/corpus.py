@@ -324,6 +324,49 @@ def _continues(line: str, match: re.Match, abbrevs: frozenset[str]) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------------------------- segments
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The smallest piece of an indexed section that is quoted or translated on its own: a sentence, a
+    heading (## or ###), or a table row with its header. Quote units are runs of segments; translations are
+    stored per segment, keyed by :func:`segment_id`, so an edit to one sentence leaves every other
+    translation valid."""
+
+    id: str
+    doc_id: str
+    section: str  # the ## heading
+    subheading: str | None  # the ### heading in effect
+    text: str
+    prefix: str  # list marker before the first sentence of a list item ("• ", "2. ")
+    sep: str  # what joins it to the previous segment: "\n\n" new block, "\n" new line, else within a line
+    is_heading: bool
+
+
+def segment_id(text: str) -> str:
+    """A segment's id: a digest of its text, so ids survive edits elsewhere in the article and an edited
+    sentence gets a new id (its old translation is then stale, not misapplied)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def segments(doc: Document) -> list[Segment]:
+    """Every segment of the document's indexed sections, in reading order, each section's heading first."""
+    abbrevs = abbreviations(doc.language)
+    out: list[Segment] = []
+    for section in doc.sections:
+        if not section.indexed:
+            continue
+        heading = _inline(section.heading)
+        out.append(Segment(segment_id(heading), doc.doc_id, section.heading, None, heading, "", "\n\n", True))
+        for a in _atoms(section.text, abbrevs):
+            out.append(Segment(
+                segment_id(a.text), doc.doc_id, section.heading, a.subheading, a.text, a.prefix,
+                a.sep or "\n\n", a.is_heading,
+            ))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- chunking
 
 

@@ -23,6 +23,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """One quoted unit as the reply shows it, in display order. ``original`` is the article's own text when
+    ``text`` is a stored translation of it (``translated_from`` names the article's language)."""
+
+    n: int  # the citation it belongs to
+    text: str
+    language: str
+    role: str  # answer | seek_care | warning_signs | context
+    doc_id: str
+    unit_id: str
+    original: str | None = None
+    translated_from: str | None = None
+
+
+@dataclass(frozen=True)
 class PhoneNumber:
     number: str
     label: str
@@ -43,6 +58,7 @@ class Reply:
     text: str
     red_flag: RedFlag | None = None
     citations: list[Citation] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
     latency_ms: float = 0.0
 
     @property
@@ -58,5 +74,6 @@ class Reply:
             "red_flag": asdict(self.red_flag) if self.red_flag else None,
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
+            "quotes": [asdict(q) for q in self.quotes],
             "latency_ms": round(self.latency_ms, 2),
         }

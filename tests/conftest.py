@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import DATA_DIR
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -22,10 +24,11 @@ def settings(tmp_path_factory):
     from bot.index import index_status
 
     index_dir = tmp_path_factory.mktemp("run") / "index"
-    project = Settings(corpus_dir=ROOT / "corpus", index_dir=ROOT / "index")
+    project = Settings(corpus_dir=DATA_DIR / "corpus", index_dir=ROOT / "index")
     if index_status(project).ok:
         shutil.copytree(project.index_dir, index_dir)
-    return Settings(corpus_dir=ROOT / "corpus", index_dir=index_dir, country="", feedback_path=index_dir / "fb.jsonl")
+    corpus = DATA_DIR / "corpus"
+    return Settings(corpus_dir=corpus, index_dir=index_dir, country="", feedback_path=index_dir / "fb.jsonl")
 
 
 @pytest.fixture(scope="session")

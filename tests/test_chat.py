@@ -4,7 +4,7 @@ import pytest
 
 from bot.validate import MAX_CHARS
 
-FIELDS = {"language", "kind", "text", "red_flag", "abstained", "citations", "latency_ms"}
+FIELDS = {"language", "kind", "text", "red_flag", "abstained", "citations", "quotes", "latency_ms"}
 CITATION_FIELDS = {"n", "doc_id", "title", "publisher", "section", "source", "language", "score", "text"}
 
 

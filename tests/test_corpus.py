@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import PROJECT_DIR
+from bot.config import DATA_DIR
 from bot.corpus import (
     SECTION_SEPARATOR,
     CorpusError,
@@ -22,7 +22,7 @@ from bot.corpus import (
     split_sentences,
 )
 
-CORPUS = PROJECT_DIR / "corpus"
+CORPUS = DATA_DIR / "corpus"
 MIN, MAX = 200, 900
 EXPECTED = {"da-iskias": "da", "da-ondt-i-benene": "da", "no-haelspore": "nb", "sv-benhinnor": "sv",
             "sv-halsena": "sv"}

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from bot.config import LANGUAGES, Settings
-from bot.reply import Citation, Kind, RedFlag, Reply
+from bot.reply import Citation, Kind, Quote, RedFlag, Reply
 from bot.validate import MAX_CHARS
 from bot.web.guards import RateLimiter, same_or_allowed_origin
 from bot.web.strings import load_ui_strings
@@ -57,6 +57,7 @@ class ReplyOut(BaseModel):
     red_flag: RedFlag | None
     abstained: bool
     citations: list[Citation]
+    quotes: list[Quote]
     latency_ms: float
 
 
