@@ -108,6 +108,12 @@ class Term:
                    bool(m["head"]))
 
 
+def folded_forms(word: str) -> tuple[str, ...]:
+    """A word folded as written and as typed without the Nordic keys (hälsa, haelsa -> halsa, haelsa)."""
+    typed = word.translate(_KEYBOARD_VARIANTS)
+    return tuple(dict.fromkeys((fold(word), fold(typed))))
+
+
 def _key(folded_term: str) -> str:
     """Index key of a folded term or match: separators dropped, so "shin-splints" meets "shin splints"."""
     return _SEPARATORS.sub("", folded_term)
