@@ -25,7 +25,7 @@ from bot.glossary import Glossary
 from bot.index import ensure_index
 from bot.language import LanguageDetector, LanguageGuess
 from bot.question_parts import QuestionSplitter
-from bot.redflags import RedFlagRules
+from bot.redflags import Safety
 from bot.reply import Citation, PhoneNumber, RedFlag, Reply
 from bot.retrieve import HybridRetriever, QueryBuilder
 
@@ -39,7 +39,7 @@ RED_FLAG_MEMORY = 3  # earlier user turns the red-flag rules look at
 class Bot:
     settings: Settings
     detector: LanguageDetector
-    rules: RedFlagRules
+    safety: Safety
     queries: QueryBuilder
     retriever: HybridRetriever
     gate: TopicGate
@@ -55,7 +55,7 @@ class Bot:
         return cls(
             settings=settings,
             detector=LanguageDetector.load(),
-            rules=RedFlagRules.load(),
+            safety=Safety.load(),
             queries=QueryBuilder(glossary, QuestionSplitter.load()),
             retriever=HybridRetriever(index, embedder),
             gate=TopicGate(glossary, GateThresholds.load()),
@@ -78,9 +78,9 @@ class Bot:
             values = {"length": len(message) if isinstance(message, str) else 0, "limit": validate.MAX_CHARS}
             return Reply(language, "invalid", self.composer.invalid(problem, language, **values))
 
-        flag = self.rules.check(message, earlier[-RED_FLAG_MEMORY:])
+        flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:])
         if flag:
-            text, flag = self.rules.escalation(flag, language, self.settings.country_for(language))
+            text, flag = self.safety.escalation(flag, language, self.settings.country_for(language))
             return Reply(language, "redflag", text, red_flag=flag)
 
         query = self.queries.build(message, language, earlier)

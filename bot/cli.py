@@ -95,9 +95,9 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_redflags(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.redflags import RedFlagRules
+    from bot.redflags import Safety
 
-    print(RedFlagRules.load().explain(args.text, args.earlier or ()))
+    print(Safety.load().explain(args.text, args.earlier or ()))
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 Kind = Literal["answer", "redflag", "out_of_scope", "invalid"]
 Level = Literal["emergency", "urgent"]
+Layer = Literal["rules", "semantic"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RedFlag:
     category: str
     matched: str
     numbers: tuple[PhoneNumber, ...] = ()
+    layer: Layer = "rules"  # which safety layer raised it: the word rules or the semantic net
 
 
 @dataclass

@@ -11,12 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import DATA_DIR, LANGUAGES
-from bot.redflags import RedFlagError, RedFlagRules
+from bot.redflags import RedFlagError, RedFlagRules, Safety
 
 
 @pytest.fixture(scope="module")
-def rules() -> RedFlagRules:
-    return RedFlagRules.load()
+def safety() -> Safety:
+    return Safety.load()
+
+
+@pytest.fixture(scope="module")
+def rules(safety) -> RedFlagRules:
+    return safety.rules
 
 
 # (language, category, message): people describing a red flag, as they write it.
@@ -300,53 +305,53 @@ def numbers(flag) -> list[str]:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("country", ["SE", "DK", "NO", ""])
-def test_every_category_escalates_in_every_language_and_country(rules, lang, country):
-    for category in rules.categories:
+def test_every_category_escalates_in_every_language_and_country(safety, lang, country):
+    for category in safety.rules.categories:
         probe = next(text for _, c, text in POSITIVE if c == category.name)
-        text, flag = rules.escalation(rules.check(probe), lang, country)
+        text, flag = safety.escalation(safety.check(probe), lang, country)
         entry = texts(lang)["categories"][category.name]
         assert " ".join(entry["what"].split()) in text and texts(lang)["closing"] in text
         assert flag.category == category.name and flag.numbers
         assert all(n.number in text and n.label for n in flag.numbers)
 
 
-def test_sweden_emergency_first_for_emergencies_and_advice_first_when_urgent(rules):
-    text, flag = rules.escalation(rules.check("Jag har ont i bröstet"), "sv", "SE")
+def test_sweden_emergency_first_for_emergencies_and_advice_first_when_urgent(safety):
+    text, flag = safety.escalation(safety.check("Jag har ont i bröstet"), "sv", "SE")
     assert numbers(flag) == ["112", "1177"] and "Ring 112 nu." in text
-    text, flag = rules.escalation(rules.check("Jag har feber och ont i benet"), "sv", "SE")
+    text, flag = safety.escalation(safety.check("Jag har feber och ont i benet"), "sv", "SE")
     assert numbers(flag) == ["1177", "112"] and text.index("1177") < text.index("112")
 
 
-def test_denmark_lists_1813_and_the_regional_doctor_on_call(rules):
-    text, flag = rules.escalation(rules.check("Læggen er hævet og rød og gør ondt"), "da", "DK")
+def test_denmark_lists_1813_and_the_regional_doctor_on_call(safety):
+    text, flag = safety.escalation(safety.check("Læggen er hævet og rød og gør ondt"), "da", "DK")
     assert numbers(flag)[0] == "1813" and "112" in numbers(flag) and len(numbers(flag)) > 3
     assert "1813" in text and "lægevagt" in text.lower()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_norway_uses_113_and_never_offers_112(rules, lang):
+def test_norway_uses_113_and_never_offers_112(safety, lang):
     for _, category, probe in POSITIVE:
-        text, flag = rules.escalation(rules.check(probe), lang, "NO")
+        text, flag = safety.escalation(safety.check(probe), lang, "NO")
         assert "112" not in text and "112" not in numbers(flag), category
         assert "113" in numbers(flag)
-    text, flag = rules.escalation(rules.check("Eg har vondt i brystet"), lang, "NO")
+    text, flag = safety.escalation(safety.check("Eg har vondt i brystet"), lang, "NO")
     assert numbers(flag)[0] == "113"
-    _, flag = rules.escalation(rules.check("Leggen er hoven, rød og varm"), lang, "NO")
+    _, flag = safety.escalation(safety.check("Leggen er hoven, rød og varm"), lang, "NO")
     assert numbers(flag) == ["116 117", "113"]
 
 
 @pytest.mark.parametrize(("country", "line"), [("SE", "90101"), ("DK", "70 201 201"), ("NO", "116 123")])
-def test_self_harm_carries_the_national_line(rules, country, line):
+def test_self_harm_carries_the_national_line(safety, country, line):
     for lang in LANGUAGES:
-        text, flag = rules.escalation(rules.check("jag vill dö"), lang, country)
+        text, flag = safety.escalation(safety.check("jag vill dö"), lang, country)
         assert line in numbers(flag) and line in text
         assert numbers(flag)[0] in ("112", "113")
-    _, flag = rules.escalation(rules.check("Jag har ont i bröstet"), "sv", country)
+    _, flag = safety.escalation(safety.check("Jag har ont i bröstet"), "sv", country)
     assert line not in numbers(flag)
 
 
-def test_unknown_country_lists_every_country_and_ties_112_to_sweden_and_denmark(rules):
-    text, flag = rules.escalation(rules.check("my chest hurts"), "en", "")
+def test_unknown_country_lists_every_country_and_ties_112_to_sweden_and_denmark(safety):
+    text, flag = safety.escalation(safety.check("my chest hurts"), "en", "")
     assert {"112", "113", "1177", "1813", "116 117"} <= set(numbers(flag))
     assert "113 (Norway)" in text and "112 (Sweden, Denmark)" in text
     assert all("Norway" not in n.label for n in flag.numbers if n.number == "112")
@@ -457,7 +462,7 @@ def test_a_pattern_that_starts_with_a_gap_names_file_and_entry(tmp_path):
 def test_an_unquoted_country_code_is_refused(tmp_path):
     data = broken_copy(tmp_path, "countries.yaml", '  "NO":', "  NO:")
     with pytest.raises(RedFlagError, match="countries.yaml"):
-        RedFlagRules.load(data)
+        Safety.load(data)
 
 
 def test_a_rule_with_an_unknown_concept_is_refused(tmp_path):

@@ -1,0 +1,108 @@
+"""The fixed escalation replies and the phone numbers they give.
+
+``data/lang/<code>/escalation.yaml`` holds per language the texts (what it may be, what to do now, advice,
+closing) and ``data/countries.yaml`` the numbers per deployment country. The reply names the country's
+numbers; with no country known, every country's, each under the country's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import DATA_DIR
+from bot.redflags.matching import RedFlagError, read_yaml
+from bot.reply import PhoneNumber, RedFlag
+
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Number:
+    number: str
+    service: str
+
+
+@dataclass(frozen=True)
+class CategoryNumbers:
+    """What the escalation needs to know of a category: its level and which numbers it lists, first first."""
+
+    level: str
+    numbers: tuple[str, ...]
+
+
+class Escalations:
+    """Escalation texts of every language and the phone numbers of every country."""
+
+    def __init__(self, texts: dict[str, dict], countries: dict[str, dict], categories: dict[str, CategoryNumbers]):
+        self._texts = texts
+        self._countries = countries
+        self._categories = categories
+
+    @classmethod
+    def load(cls, categories: dict[str, CategoryNumbers], data_dir: Path = DATA_DIR) -> Escalations:
+        data_dir = Path(data_dir)
+        texts = {
+            lang_dir.name: read_yaml(lang_dir / "escalation.yaml")
+            for lang_dir in sorted(p for p in (data_dir / "lang").iterdir() if p.is_dir())
+            if (lang_dir / "escalation.yaml").exists()
+        }
+        countries = read_yaml(data_dir / "countries.yaml").get("countries") or {}
+        for where, codes in [(data_dir / "countries.yaml", countries)] + [
+            (data_dir / "lang" / lang / "escalation.yaml", t.get("countries") or {}) for lang, t in texts.items()
+        ]:
+            if not all(isinstance(code, str) for code in codes):
+                raise RedFlagError(f"{where}: quote the country codes (YAML reads a bare NO as false)")
+        return cls(texts, countries, categories)
+
+    @property
+    def countries(self) -> list[str]:
+        return list(self._countries)
+
+    def reply(self, flag: RedFlag, language: str, country: str) -> tuple[str, RedFlag]:
+        """The fixed escalation reply in the user's language, and the flag with its phone numbers filled in.
+
+        ``country`` is "SE", "DK", "NO" or "" (unknown, e.g. an English user with no deployment country):
+        then every country's numbers are listed, each under the country's name.
+        """
+        texts = self._texts.get(language) or self._texts[FALLBACK_LANGUAGE]
+        category = self._categories[flag.category]
+        entry = texts["categories"][flag.category]
+        country = (country or "").upper()
+        places = [country] if country in self._countries else list(self._countries)
+        numbers: list[PhoneNumber] = []
+        listing = [texts["numbers_heading"]]
+        for place in places:
+            name = texts["countries"].get(place, place)
+            if len(places) > 1:
+                listing.append(texts["country_heading"].format(country=name))
+            for kind in category.numbers:
+                for n in self.numbers(place, kind):
+                    label = texts["number_label"].format(kind=texts["kinds"][kind], service=n.service)
+                    listing.append(texts["number_line"].format(number=n.number, label=label))
+                    # Away from its country heading, a number's label names the country.
+                    numbers.append(PhoneNumber(n.number, label if len(places) == 1 else f"{label}, {name}"))
+        fill = {kind: self._named_number(places, kind, texts) for kind in texts["kinds"]}
+        action = (entry.get("action") or texts["actions"][category.level]).format(**fill)
+        advice = entry.get("advice", "").format(**fill)
+        parts = [entry["what"], action, advice, "\n".join(listing), texts["closing"]]
+        text = "\n\n".join(p.strip() for p in parts if p and p.strip())
+        return text, dataclasses.replace(flag, numbers=tuple(numbers))
+
+    def numbers(self, country: str, kind: str) -> list[Number]:
+        entries = (self._countries.get(country) or {}).get("numbers", {}).get(kind) or []
+        return [Number(str(e["number"]), e["service"]) for e in entries]
+
+    def _named_number(self, places: list[str], kind: str, texts: dict) -> str:
+        """The number the reply text names: the country's first; for several countries, each country's."""
+        if len(places) == 1:
+            found = self.numbers(places[0], kind)
+            if len(found) > 1:
+                return texts["more_numbers"].format(number=found[0].number)
+            return found[0].number if found else ""
+        by_number: dict[str, list[str]] = {}
+        for place in places:
+            for n in self.numbers(place, kind)[:1]:
+                by_number.setdefault(n.number, []).append(texts["countries"].get(place, place))
+        return f" {texts['or']} ".join(f"{number} ({', '.join(names)})" for number, names in by_number.items())
