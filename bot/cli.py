@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         model=args.model,
         country=args.country.upper() if args.country else None,
         faiss_kind=args.faiss,
+        translations=args.translations,
     )
 
 
@@ -38,6 +39,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         f"built {settings.index_dir}: {manifest['documents']} documents, {manifest['chunks']} chunks, "
         f"{manifest['sentences']} sentences, model {manifest['model']} (dim {manifest['dim']})"
     )
+    from bot.translations import check_corpus
+
+    print("\n".join(check_corpus(settings.corpus_dir, settings.translations)))
     return 0
 
 
@@ -114,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="passage index: flat (exact), hnsw (approximate), auto = flat below 24,000 chunks (env PAINBOT_FAISS)",
     )
     parser.add_argument("--country", help="SE, DK or NO: emergency numbers for this deployment (env PAINBOT_COUNTRY)")
+    parser.add_argument(
+        "--translations",
+        choices=["on", "reviewed-only", "off"],
+        help="quote stored article translations: on (default), reviewed-only, off (env PAINBOT_TRANSLATIONS)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build the index from the corpus (only when stale unless --force)")
@@ -148,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("translations", help="check, review and start article translations")
+    from bot.translations_cli import add_arguments as add_translation_arguments
+
+    add_translation_arguments(p)
 
     p = sub.add_parser("redflags", help="audit the red-flag rules on a text")
     p.add_argument("--explain", dest="text", required=True, help="the message to check")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,10 +19,35 @@ def _env_list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(x.strip() for x in os.environ.get(name, default).split(",") if x.strip())
 
 
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "")
+    return Path(value) if value else None
+
+
+def cache_root() -> Path:
+    """The per-user cache folder: $XDG_CACHE_HOME/painbot, else ~/.cache/painbot."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "painbot"
+
+
+def default_index_dir(corpus_dir: Path, model: str) -> Path:
+    """The index of this corpus and model in the cache folder, so an installed painbot runs from any folder
+    and never writes into the current one. Keyed by the corpus's content and the model: another corpus or
+    model gets its own folder; a missing corpus is keyed by its path (the build then says what is wrong)."""
+    from bot.corpus import corpus_fingerprint
+
+    corpus = Path(corpus_dir)
+    basis = corpus_fingerprint(corpus) if corpus.is_dir() else f"path:{corpus.resolve()}"
+    key = hashlib.sha256(f"{basis}\0{model}".encode()).hexdigest()[:16]
+    safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)[:40]
+    return cache_root() / "index" / f"{safe_model}-{key}"
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_CORPUS") or DATA_DIR / "corpus"))
-    index_dir: Path = field(default_factory=lambda: Path(os.environ.get("PAINBOT_INDEX", "index")))
+    # None = the per-user cache folder for this corpus and model (see default_index_dir).
+    index_dir: Path | None = field(default_factory=lambda: _env_path("PAINBOT_INDEX"))
     model: str = field(default_factory=lambda: os.environ.get("PAINBOT_MODEL", "e5-small-q4"))
     # FAISS index for passages: flat (exact), hnsw (approximate), or auto (flat until HNSW_FROM_CHUNKS).
     faiss_kind: str = field(default_factory=lambda: os.environ.get("PAINBOT_FAISS", "auto").lower())
@@ -35,10 +61,31 @@ class Settings:
     feedback_path: Path = field(
         default_factory=lambda: Path(os.environ.get("PAINBOT_FEEDBACK", "feedback.jsonl"))
     )
+    # Stored article translations in replies: on, reviewed-only (signed by a reviewer) or off (originals only).
+    translations: str = field(default_factory=lambda: os.environ.get("PAINBOT_TRANSLATIONS", "on").lower())
+
+    # Clients whose X-Forwarded-For is believed (comma-separated addresses, or * behind a private network).
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: _env_list("PAINBOT_TRUSTED_PROXIES"))
+    workers: int = field(default_factory=lambda: int(os.environ.get("PAINBOT_WORKERS", "1")))
+    # Feedback file cap: at this size it is rotated to <name>.1 (the older .1 is dropped), so at most twice this.
+    feedback_max_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("PAINBOT_FEEDBACK_MAX_BYTES", str(5 * 1024 * 1024)))
+    )
+    docs: bool = field(default_factory=lambda: os.environ.get("PAINBOT_DOCS", "on").lower() != "off")
+    index_is_default: bool = field(default=False, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.index_dir is None:
+            object.__setattr__(self, "index_dir", default_index_dir(self.corpus_dir, self.model))
+            object.__setattr__(self, "index_is_default", True)
 
     def with_overrides(self, **changes) -> Settings:
-        """Copy with the given non-None values replaced (CLI flags over environment)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """Copy with the given non-None values replaced (CLI flags over environment). A default index
+        follows a changed corpus or model to its own cache folder."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if self.index_is_default and "index_dir" not in changes:
+            changes["index_dir"] = None
+        return replace(self, **changes)
 
     def country_for(self, language: str) -> str:
         return self.country or DEFAULT_COUNTRY_BY_LANGUAGE.get(language, "")

@@ -22,6 +22,7 @@ from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
 from bot.embed import Embedder, load_embedder
 from bot.glossary import Glossary
 from bot.lexical import BM25, char_ngrams
+from bot.translations import translations_fingerprint
 
 FORMAT_VERSION = 2
 CHUNKING = {"min_chars": 200, "max_chars": 900}
@@ -155,6 +156,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         "corpus": str(settings.corpus_dir),
         "corpus_fingerprint": corpus_fingerprint(settings.corpus_dir),
         "glossary_fingerprint": glossary_fingerprint(),
+        "translations_fingerprint": translations_fingerprint(settings.corpus_dir, settings.translations),
         "doc_order": doc_order,
         "chunking": CHUNKING,
         "documents": len(documents),
@@ -198,6 +200,8 @@ def index_status(settings: Settings) -> IndexStatus:
         return IndexStatus(False, "stale: the glossary changed since the index was built")
     if settings.corpus_dir.is_dir() and manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
         return IndexStatus(False, "stale: the corpus changed since the index was built")
+    if manifest.get("translations_fingerprint") != translations_fingerprint(settings.corpus_dir, settings.translations):
+        return IndexStatus(False, "stale: the translations or their setting changed since the index was built")
     for name, digest in manifest.get("files", {}).items():
         path = settings.index_dir / name
         if not path.exists():
