@@ -35,6 +35,7 @@ import yaml
 
 from bot.config import DATA_DIR, LANGUAGES
 from bot.corpus import Document, Segment, load_corpus, segments
+from bot.units import Unit, join_parts
 
 MODES = ("on", "reviewed-only", "off")
 FOLDER = "translations"
@@ -177,7 +178,7 @@ def _entry(item: object, number: int, default_status: str, header: dict, problem
 
 
 @cache
-def units() -> frozenset[str]:
+def checked_units() -> frozenset[str]:
     data = yaml.safe_load((DATA_DIR / "translation_checks.yaml").read_text(encoding="utf-8")) or {}
     return frozenset(str(u).lower() for u in data.get("units") or [])
 
@@ -191,7 +192,7 @@ def figures(text: str) -> Counter:
         number = match.group().replace(",", ".")
         found[number] += 1
         after = re.match(r"\s?([^\W\d_]+|°)", text[match.end():])
-        if after and after.group(1).lower() in units():
+        if after and after.group(1).lower() in checked_units():
             found[f"{number} {after.group(1).lower()}"] += 1
     if text.count("%"):
         found["%"] = text.count("%")
@@ -303,15 +304,6 @@ class Rendered:
     translated_from: str | None = None
 
 
-def join(segs: Sequence[Segment], texts: Sequence[str]) -> str:
-    """Segments' texts joined as the article joins them (list markers, line and block breaks)."""
-    if not segs:
-        return ""
-    out = [segs[0].prefix + texts[0]]
-    out += [s.sep + s.prefix + t for s, t in zip(segs[1:], texts[1:], strict=True)]
-    return "".join(out)
-
-
 @cache
 def _labels(language: str) -> dict:
     path = DATA_DIR / "lang" / language / "translations.yaml"
@@ -382,60 +374,38 @@ class Translations:
         return lines
 
     # -- lookup ----------------------------------------------------------------------------------
-    def source_language(self, doc_id: str) -> str:
-        return self.documents[doc_id].language
-
-    def run(self, doc_id: str, ids: Sequence[str]) -> list[Segment]:
-        """The article's segments for a run of segment ids (the first place they stand in a row)."""
-        segs = self.segments[doc_id]
-        ids = list(ids)
-        for start in range(len(segs) - len(ids) + 1):
-            if all(segs[start + k].id == i for k, i in enumerate(ids)):
-                return segs[start:start + len(ids)]
-        by_id = {s.id: s for s in reversed(segs)}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise KeyError(f"{doc_id}: no segment {', '.join(missing)}")
-        return [by_id[i] for i in ids]
-
-    def _segs(self, doc_id: str, unit: Sequence[Segment] | Sequence[str]) -> list[Segment]:
-        return [*unit] if unit and isinstance(unit[0], Segment) else self.run(doc_id, unit)
-
-    def text(self, doc_id: str, unit: Sequence[Segment] | Sequence[str], language: str) -> str | None:
-        """The unit in ``language`` (the article's own text in its own language), or None when any of its
-        segments has no valid translation under the setting."""
-        segs = self._segs(doc_id, unit)
-        if language == self.source_language(doc_id):
-            return join(segs, [s.text for s in segs])
-        table = self._text.get((doc_id, language))
-        if not table or any(s.id not in table for s in segs):
+    def segment_texts(self, doc_id: str, ids: Sequence[str], language: str) -> list[str] | None:
+        """The segments in ``language`` (the article's own text in its own language), or None when any of
+        them has no valid translation under the setting."""
+        doc = self.documents.get(doc_id)
+        if doc is None:
             return None
-        return join(segs, [table[s.id] for s in segs])
+        if language == doc.language:
+            by_id = {s.id: s.text for s in self.segments[doc_id]}
+            return [by_id[i] for i in ids] if all(i in by_id for i in ids) else None
+        table = self._text.get((doc_id, language))
+        if not table or any(i not in table for i in ids):
+            return None
+        return [table[i] for i in ids]
 
-    def original(self, doc_id: str, unit: Sequence[Segment] | Sequence[str]) -> str:
-        segs = self._segs(doc_id, unit)
-        return join(segs, [s.text for s in segs])
+    def render_unit(self, unit: Unit, language: str) -> Rendered:
+        """What a reply in ``language`` shows for a quote unit: its stored translation with the original
+        kept, or the original when the unit is in that language already or not (validly) translated."""
+        original = join_parts(unit.parts, [p.text for p in unit.parts])
+        if language != unit.language:
+            texts = self.segment_texts(unit.doc_id, [p.id for p in unit.parts], language)
+            if texts is not None:
+                return Rendered(join_parts(unit.parts, texts), language, original, unit.language)
+        return Rendered(original, unit.language)
 
-    def render(self, doc_id: str, unit: Sequence[Segment] | Sequence[str], language: str) -> Rendered:
-        """What a reply in ``language`` shows for a unit: its translation with the original kept, or the
-        original when the unit is in that language already or not (validly) translated."""
-        segs = self._segs(doc_id, unit)
-        source = self.source_language(doc_id)
-        original = join(segs, [s.text for s in segs])
-        text = self.text(doc_id, segs, language) if language != source else None
-        if text is None:
-            return Rendered(original, source)
-        return Rendered(text, language, original, source)
-
-    def versions(self, doc_id: str, unit: Sequence[Segment] | Sequence[str]) -> dict[str, str]:
+    def unit_versions(self, unit: Unit) -> dict[str, str]:
         """Every language version of a unit valid under the setting, the article's own first: what retrieval
         indexes (a hit on any version is a hit on the unit)."""
-        segs = self._segs(doc_id, unit)
-        source = self.source_language(doc_id)
-        out = {source: join(segs, [s.text for s in segs])}
+        ids = [p.id for p in unit.parts]
+        out = {unit.language: join_parts(unit.parts, [p.text for p in unit.parts])}
         for lang in LANGUAGES:
-            if lang != source and (text := self.text(doc_id, segs, lang)) is not None:
-                out[lang] = text
+            if lang != unit.language and (texts := self.segment_texts(unit.doc_id, ids, lang)) is not None:
+                out[lang] = join_parts(unit.parts, texts)
         return out
 
 

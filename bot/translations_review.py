@@ -42,7 +42,8 @@ def _rows(checked: CheckedFile, translations: Translations) -> list[str]:
         if entry is None or (entry.text is None and not entry.omit):
             mark, shown = _mark("missing", "missing"), ""
         elif seg.id in stale:
-            mark, shown = _mark("stale", "stale: recorded source differs"), entry.text or ""
+            mark = _mark("stale", "stale: translated from an older sentence") + f"<br><s>{escape(entry.source)}</s>"
+            shown = entry.text or ""
         elif entry.omit:
             mark, shown = _mark("omitted", f"omitted: {entry.omit}"), ""
         elif seg.id in rejected:
