@@ -216,7 +216,7 @@ def test_spellings_without_nordic_letters(rules, text, category):
 
 def test_a_symptom_both_denied_and_asserted_escalates(rules):
     assert rules.check("Ingen hævelse i går, men i dag er læggen hævet og rød")
-    assert rules.check("No fever yesterday but now I have a fever")
+    assert rules.check("No fever yesterday but now I have a fever and my back aches")
 
 
 def test_a_denial_does_not_reach_past_its_clause(rules):
@@ -276,8 +276,9 @@ def test_an_emergency_in_a_recent_turn_stays_in_force(rules):
     assert flag and flag.category == "cauda_equina" and flag.matched == "mistet følelsen, i skridtet"
     assert "still in force" in rules.explain("Hvad skal jeg gøre nu?", earlier)
     assert rules.check("Hvad skal jeg gøre nu?", earlier + ["Ok", "Tak", "Farvel"]) is None
-    # An urgent flag is not repeated: the reply already said to seek care today.
-    assert rules.check("Hur länge ska jag vila?", ["Jag har feber och ont i benet"]) is None
+    # An urgent flag is kept too: no exercise advice right after a swollen, red, hot calf.
+    flag = rules.check("Hur länge ska jag vila?", ["Jag har feber och ont i benet"])
+    assert flag and flag.category == "systemic" and flag.level == "urgent"
 
 
 def test_precedence_the_more_dangerous_category_wins(rules):

@@ -16,6 +16,8 @@ from bot.redflags.matching import RedFlagError, read_yaml
 from bot.reply import PhoneNumber, RedFlag
 
 FALLBACK_LANGUAGE = "en"
+# Emergency: the emergency number first. Urgent: the advice line first, the emergency number as fallback.
+DEFAULT_NUMBERS = {"emergency": ("emergency", "advice"), "urgent": ("advice", "emergency")}
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,9 @@ class Number:
 
 @dataclass(frozen=True)
 class CategoryNumbers:
-    """What the escalation needs to know of a category: its level and which numbers it lists, first first."""
+    """Which numbers a category lists, the one to call first first (empty: the default of the flag's level)."""
 
-    level: str
-    numbers: tuple[str, ...]
+    numbers: tuple[str, ...] = ()
 
 
 class Escalations:
@@ -77,14 +78,14 @@ class Escalations:
             name = texts["countries"].get(place, place)
             if len(places) > 1:
                 listing.append(texts["country_heading"].format(country=name))
-            for kind in category.numbers:
+            for kind in category.numbers or DEFAULT_NUMBERS[flag.level]:
                 for n in self.numbers(place, kind):
                     label = texts["number_label"].format(kind=texts["kinds"][kind], service=n.service)
                     listing.append(texts["number_line"].format(number=n.number, label=label))
                     # Away from its country heading, a number's label names the country.
                     numbers.append(PhoneNumber(n.number, label if len(places) == 1 else f"{label}, {name}"))
         fill = {kind: self._named_number(places, kind, texts) for kind in texts["kinds"]}
-        action = (entry.get("action") or texts["actions"][category.level]).format(**fill)
+        action = (entry.get("action") or texts["actions"][flag.level]).format(**fill)
         advice = entry.get("advice", "").format(**fill)
         parts = [entry["what"], action, advice, "\n".join(listing), texts["closing"]]
         text = "\n\n".join(p.strip() for p in parts if p and p.strip())

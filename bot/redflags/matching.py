@@ -15,7 +15,16 @@ Negation, after medspaCy's ConText: a cue ("ingen", "ikke", "not") negates the f
 only filler words stand between (at most ``negation_window``), and the symptoms listed after that one
 ("ingen feber, frossa eller nattsvettningar"). The scope ends at punctuation, a contrast word ("men",
 "but") or any other word. A cue inside a symptom's own words ("kan inte kissa", "har ikke følelse") is no
-cue. A symptom both denied and asserted in one message counts as asserted.
+cue. A symptom both denied and asserted in one message counts as asserted. A denial that points back
+("men det har jeg ikke", "none of those") denies the symptoms before it in its sentence.
+
+Context, also after ConText, as data per language: a distant time ("a month ago", "for fem år siden")
+puts the symptoms of its clause in the past; a symptom said to have gone ("it went away", "gick över",
+"normal again") is over; a hypothetical ("in case", "watch out for", "asked me whether") describes no
+symptom; and a mention ("read about", "something called") makes a named condition a topic, not a
+diagnosis. Past, resolved and hypothetical symptoms do not fire, but a past risk factor keeps counting
+as one (``history_keeps``: a clot years ago is a risk factor for a new one, cancer stays cancer).
+Idioms are traps that may name even an ``always`` concept ("the pain is killing me").
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from bot.text import fold
 
 GAP = -1  # a ``..`` slot in a compiled pattern
 MAX_GAP = 3
+TYPO_MIN_LENGTH = 7  # whole words this long also match with one letter left out, added or swapped
 PATTERN_KINDS = {
     # section.key in a language file -> kind of pattern
     "negation.cues": "cue",  # negation words
@@ -44,7 +54,15 @@ PATTERN_KINDS = {
     "questions.frames": "frame",  # how a general question about red flags begins
     "questions.self": "self",  # words by which a writer speaks of themselves
     "questions.conditional": "cond",  # "if": a general question about a concrete case
+    "negation.anaphoric": "anaphoric",  # a denial pointing back at the sentence's symptoms ("none of those")
+    "context.historical": "historical",  # a distant time: the clause's symptoms are past ("five years ago")
+    "context.resolved": "resolved",  # the symptoms before it in the sentence are over ("it went away")
+    "context.hypothetical": "hypothetical",  # the rest of the sentence is a possibility ("in case")
+    "context.mention": "mention",  # the rest of the sentence names a condition as a topic ("read about")
+    "context.terminators": "ctx_end",  # ends a forward context scope ("but", "now", "nu")
+    "turns.withdraw": "withdraw",  # the message takes back what was written before ("wrong chat")
 }
+SCOPES = ("match", "clause", "sentence")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _OE = re.compile(r"oe(?=[a-z])")  # "foelelse" = "følelse"; a final "oe" stays ("toe" is not "to")
 _TOKEN = re.compile(
@@ -104,6 +122,7 @@ class Atoms:
         self.prefix: dict[str, set[int]] = defaultdict(set)
         self.suffix: dict[str, set[int]] = defaultdict(set)
         self.infix: list[tuple[str, int]] = []
+        self.typos: dict[str, set[int]] = defaultdict(set)  # a long whole word with one letter left out
         self.of_word = functools.lru_cache(maxsize=65536)(self._of_word)
 
     def add(self, spec: str) -> int:
@@ -118,6 +137,9 @@ class Atoms:
                 self.infix.append((text, atom))
             else:
                 getattr(self, kind)[text].add(atom)
+            if kind == "exact" and len(text) >= TYPO_MIN_LENGTH:
+                for variant in _one_letter_off(text):
+                    self.typos[variant].add(atom)
         return self.ids[(kind, text)]
 
     def _of_word(self, word: str) -> frozenset[int]:
@@ -126,7 +148,21 @@ class Atoms:
             found.update(self.prefix.get(word[:k], ()))
             found.update(self.suffix.get(word[-k:], ()))
         found.update(atom for text, atom in self.infix if text in word)
+        # Typos of long words: a letter left out, doubled or swapped ("swolen", "tightnes", "numbess"); a
+        # word that is itself listed is never read as a typo of another ("fracture" is not "fractured").
+        if len(word) >= TYPO_MIN_LENGTH - 1 and word not in self.exact:
+            found.update(self.typos.get(word, ()))
+            for variant in _one_letter_off(word):
+                found.update(self.exact.get(variant, ()))
         return frozenset(found)
+
+
+def _one_letter_off(word: str) -> set[str]:
+    """The word with one letter left out, or two neighbours swapped."""
+    out = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    out.discard(word)
+    return out
 
 
 def _compile(spec: str, atoms: Atoms) -> tuple:
@@ -179,8 +215,8 @@ def load_language(path: Path, lang: str, declared: set[str], atoms: Atoms, out: 
         suppresses = frozenset(trap.get("suppresses") or ())
         if suppresses - declared:
             raise RedFlagError(f"{path}: traps[{n}].suppresses: unknown concepts {sorted(suppresses - declared)}")
-        if trap.get("scope", "match") not in ("match", "clause"):
-            raise RedFlagError(f"{path}: traps[{n}].scope must be match or clause")
+        if trap.get("scope", "match") not in SCOPES:
+            raise RedFlagError(f"{path}: traps[{n}].scope must be one of {', '.join(SCOPES)}")
         for spec in trap.get("patterns") or []:
             add("trap", spec, f"traps[{n}]", suppresses=suppresses, scope=trap.get("scope", "match"))
     return set(concepts)
@@ -210,7 +246,7 @@ class Match:
     start: int  # token indices, end exclusive
     end: int
     text: str
-    status: str = "asserted"  # asserted | negated | trapped | about
+    status: str = "asserted"  # asserted | negated | trapped | about | past | hypothetical
     reason: str = ""
 
     @property
@@ -225,6 +261,7 @@ class Analysis:
     matches: list[Match]
     asserted: dict[str, list[Match]]
     notes: list[str] = field(default_factory=list)
+    withdraws: bool = False  # the message takes back the conversation so far
 
 
 @dataclass(frozen=True)
@@ -236,6 +273,7 @@ class MatchSettings:
     not_negatable: frozenset[str] = frozenset()  # where or when, not what is wrong
     named: frozenset[str] = frozenset()  # a condition's name: dropped in any general question
     always: frozenset[str] = frozenset()  # never negated, trapped or taken for a general question
+    history_keeps: tuple[tuple[str, str], ...] = ()  # a past concept that still asserts another (a risk factor)
 
 
 # ------------------------------------------------------------------------------------------- analyser
@@ -262,20 +300,25 @@ class Analyser:
             found[m.pattern.kind].append(m)
         concepts, notes = found["concept"], []
         segment, sentence = _segments(tokens)
-        self._apply_traps(found["trap"], concepts, segment)
+        self._apply_traps(found["trap"], concepts, segment, sentence)
         self._apply_negation(found, concepts, tokens)
+        self._apply_anaphoric(found["anaphoric"], concepts, sentence)
         for frame in found["frame"]:
             self._apply_frame(frame, found, concepts, tokens, sentence, notes)
+        self._apply_context(found, concepts, tokens, segment, sentence)
+        keeps = dict(self.settings.history_keeps)
         asserted: dict[str, list[Match]] = defaultdict(list)
         for m in concepts:
             if m.status == "asserted":
                 asserted[m.concept].append(m)
-        return Analysis(concepts, dict(asserted), notes)
+            elif m.status == "past" and m.concept in keeps:
+                asserted[keeps[m.concept]].append(m)
+        return Analysis(concepts, dict(asserted), notes, bool(found["withdraw"]))
 
     def _find(self, tokens: list[Token]) -> list[Match]:
         """Every pattern match, each within a run of words."""
         found = []
-        words = [self.atoms.of_word(t.norm) if t.kind == "word" else None for t in tokens]
+        words = [self._atoms_of(t) if t.kind == "word" else None for t in tokens]
         for i, atoms in enumerate(words):
             seen: set[int] = set()
             for atom in atoms or ():
@@ -287,16 +330,30 @@ class Analyser:
                             found.append(Match(p, i, end, " ".join(t.text for t in tokens[i:end])))
         return found
 
-    def _apply_traps(self, traps: list[Match], concepts: list[Match], segment: list[int]) -> None:
-        """Phrases that look like a symptom but are not: "fell asleep", tingling after sitting."""
+    def _atoms_of(self, token: Token) -> frozenset[int]:
+        """A word's atoms; a hyphenated compound ("purplish-red", "blå-rød") also counts as its last part."""
+        atoms = self.atoms.of_word(token.norm)
+        if "-" in token.text:
+            atoms |= self.atoms.of_word(norm(token.text.rsplit("-", 1)[1]))
+        return atoms
+
+    def _apply_traps(self, traps: list[Match], concepts: list[Match], segment: list[int], sentence: list[int]) -> None:
+        """Phrases that look like a symptom but are not: "fell asleep", tingling after sitting, and idioms
+        ("the pain is killing me"), which may name even a concept that otherwise fires in any context."""
         for trap in traps:
+            scope = trap.pattern.scope
             for m in concepts:
-                if m.status != "asserted" or m.concept in self.settings.always:
+                if m.status != "asserted":
                     continue
                 if trap.pattern.suppresses and m.concept not in trap.pattern.suppresses:
                     continue
+                if m.concept in self.settings.always and m.concept not in trap.pattern.suppresses:
+                    continue
                 inside = trap.start <= m.start < trap.end
-                if inside or (trap.pattern.scope == "clause" and segment[m.start] == segment[trap.start]):
+                near = (scope == "clause" and segment[m.start] == segment[trap.start]) or (
+                    scope == "sentence" and sentence[m.start] == sentence[trap.start]
+                )
+                if inside or near:
                     m.status, m.reason = "trapped", f"suppressed by trap '{trap.text}'"
 
     def _apply_negation(self, found: dict[str, list[Match]], concepts: list[Match], tokens: list[Token]) -> None:
@@ -319,6 +376,46 @@ class Analyser:
             )
             if ends_clause and m.status == "asserted" and self._negatable(m):
                 m.status, m.reason = "negated", f"negated by '{post.text}' after it"
+
+    def _apply_anaphoric(self, denials: list[Match], concepts: list[Match], sentence: list[int]) -> None:
+        """ "..., men det har jeg ikke": the denial points back at every symptom before it in its sentence."""
+        for denial in denials:
+            for m in concepts:
+                before = m.end <= denial.start and sentence[m.start] == sentence[denial.start]
+                if before and m.status == "asserted" and self._negatable(m):
+                    m.status, m.reason = "negated", f"negated by '{denial.text}' after it"
+
+    def _apply_context(self, found, concepts: list[Match], tokens: list[Token], segment, sentence) -> None:
+        """Past, resolved and hypothetical symptoms, and named conditions only mentioned, do not count."""
+        ends = _covered(found["ctx_end"])
+        n = len(tokens)
+        for cue in found["historical"]:
+            # The cue's clause; a cue that is a clause of its own ("Last year, ...") reaches the next one.
+            own = [i for i in range(n) if segment[i] == segment[cue.start] and tokens[i].kind == "word"]
+            clauses = {segment[cue.start]}
+            if len(own) == cue.end - cue.start:
+                clauses.add(segment[cue.start] + 1)
+            scope = {i for i in range(n) if segment[i] in clauses}
+            self._mark(concepts, scope, None, "past", f"in the past ('{cue.text}')")
+        for cue in found["resolved"]:
+            scope = {i for i in range(cue.start) if sentence[i] == sentence[cue.start]}
+            self._mark(concepts, scope, None, "past", f"over ('{cue.text}')")
+        for kind, only in (("hypothetical", None), ("mention", self.settings.named)):
+            for cue in found[kind]:
+                stop = next((i for i in range(cue.end, n) if i in ends or tokens[i].kind == "hard"), n)
+                reason = f"not a symptom the writer has ('{cue.text}')"
+                self._mark(concepts, set(range(cue.end, stop)), only, "hypothetical", reason)
+
+    def _mark(self, concepts: list[Match], scope: set[int], only, status: str, reason: str) -> None:
+        """Give the asserted, negatable matches that start in ``scope`` (of ``only`` concepts) a status."""
+        for m in concepts:
+            if (
+                m.status == "asserted"
+                and self._negatable(m)
+                and m.start in scope
+                and (only is None or m.concept in only)
+            ):
+                m.status, m.reason = status, reason
 
     def _negate_after(self, cue: Match, tokens, starts, fillers, terminators, connectors) -> None:
         j, gap, listing = cue.end, 0, False

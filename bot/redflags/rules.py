@@ -5,9 +5,15 @@ urgent) and their rules. A rule is a list of features that must all be present; 
 or a list of concept names of which one is enough ("leg AND swelling AND (redness OR warmth)"). The words of
 the concepts are found by :mod:`bot.redflags.matching`.
 
+A rule is a list of features, or ``{all: [features], level: emergency, unless: [concepts]}`` when these
+signs make the category severer than its level (an open fracture is an emergency, a sprain with swelling
+is urgent), or when a sign in the message speaks against it (swelling of both legs is not a clot).
+
 Conversation: a rule fires when the message supplies at least one of its features; the others may come
 from the earlier user turns passed to :meth:`RedFlagRules.check`. An emergency told in one of those turns
 stays in force (setting ``keep_escalating``): the chat does not go on answering as if nothing happened.
+A message that takes back what was written ("sorry, wrong chat", "förlåt, jag skrev fel") ends that: the
+turns up to it no longer count.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import DATA_DIR
-from bot.redflags.escalation import CategoryNumbers
+from bot.redflags.escalation import DEFAULT_NUMBERS, CategoryNumbers
 from bot.redflags.matching import (
     Analyser,
     Analysis,
@@ -34,15 +40,20 @@ from bot.redflags.matching import (
 from bot.reply import RedFlag
 
 EARLIER_TURNS = 3  # user turns before the message that may supply a rule's other features
-# Emergency: the emergency number first. Urgent: the advice line first, the emergency number as fallback.
-DEFAULT_NUMBERS = {"emergency": ("emergency", "advice"), "urgent": ("advice", "emergency")}
+
+
+@dataclass(frozen=True)
+class Rule:
+    features: tuple[tuple[str, ...], ...]  # every feature must be present; a feature's concepts: any one will do
+    level: str  # the category's level, or a severer one for this rule ("fell and cannot get up")
+    unless: tuple[str, ...] = ()  # concepts of the message that speak against it (both legs swollen: no clot)
 
 
 @dataclass(frozen=True)
 class Category:
     name: str
     level: str
-    rules: tuple[tuple[tuple[str, ...], ...], ...]  # rule -> features -> concepts (any one will do)
+    rules: tuple[Rule, ...]
     always: bool  # fires in any context: never negated, trapped or taken for a general question
     numbers: tuple[str, ...]  # kinds of phone number to list, the one to call first first
 
@@ -50,7 +61,7 @@ class Category:
 @dataclass(frozen=True)
 class Decision:
     category: Category
-    rule: tuple[tuple[str, ...], ...]
+    rule: Rule
     words: list[Match]  # one match per feature: the message's first, then the earlier turns'
     kept: bool = False  # an emergency from an earlier turn, still in force
 
@@ -74,15 +85,16 @@ class RedFlagRules:
             c
             for e in (spec.get("categories") or {}).values()
             for r in e.get("rules") or []
-            for g in r
+            for g in ((r.get("all") or []) + [r.get("unless") or []] if isinstance(r, dict) else r)
             for c in ([g] if isinstance(g, str) else g)
         }
         used |= set(spec.get("not_negatable") or ()) | set(spec.get("named") or ())
         if used - declared:
             raise RedFlagError(f"{path}: concepts used but not declared: {sorted(used - declared)}")
         for name, entry in (spec.get("categories") or {}).items():
-            if entry.get("level") not in DEFAULT_NUMBERS:
-                raise RedFlagError(f"{path}: categories.{name}.level must be emergency or urgent")
+            levels = [entry.get("level")] + [r["level"] for r in entry.get("rules") or [] if "level" in r]
+            if not set(levels) <= set(DEFAULT_NUMBERS):
+                raise RedFlagError(f"{path}: categories.{name}: a level must be emergency or urgent")
         atoms, patterns, defined = Atoms(), [], set()
         for lang_dir in sorted(p for p in (data_dir / "lang").iterdir() if p.is_dir()):
             if (lang_dir / "redflags.yaml").exists():
@@ -96,7 +108,8 @@ class RedFlagRules:
             frame_start=int(settings.get("frame_within_first_words", 3)),
             not_negatable=frozenset(spec.get("not_negatable") or ()),
             named=frozenset(spec.get("named") or ()),
-            always=frozenset(c for cat in categories if cat.always for r in cat.rules for g in r for c in g),
+            always=frozenset(c for cat in categories if cat.always for r in cat.rules for g in r.features for c in g),
+            history_keeps=tuple((spec.get("history_keeps") or {}).items()),
         )
         kept = frozenset(settings.get("keep_escalating") or ())
         return cls(categories, Analyser(patterns, atoms, match_settings), kept)
@@ -112,7 +125,7 @@ class RedFlagRules:
         return next(c.level for c in self.categories if c.name == category)
 
     def numbers_of_categories(self) -> dict[str, CategoryNumbers]:
-        return {c.name: CategoryNumbers(c.level, c.numbers) for c in self.categories}
+        return {c.name: CategoryNumbers(c.numbers) for c in self.categories}
 
     # ------------------------------------------------------------------ public interface
 
@@ -125,7 +138,7 @@ class RedFlagRules:
         if decision is None:
             return None
         words = ", ".join(dict.fromkeys(m.text for m in decision.words))
-        return RedFlag(decision.category.level, decision.category.name, words)
+        return RedFlag(decision.rule.level, decision.category.name, words)
 
     def explain(self, message: str, earlier_user_turns: Sequence[str] = ()) -> str:
         """Audit lines: every red-flag word found and whether it counted (or which cue negated it, which trap
@@ -153,23 +166,31 @@ class RedFlagRules:
         else:
             words = ", ".join(f"{m.concept}='{m.text}'" for m in decision.words)
             if decision.kept:
-                words += " (an earlier turn's emergency, still in force)"
-            lines.append(
-                f"result: {decision.category.name} ({decision.category.level}), rule {_show(decision.rule)}: {words}"
-            )
+                words += " (an earlier turn's flag, still in force)"
+            rule = _show(decision.rule.features)
+            lines.append(f"result: {decision.category.name} ({decision.rule.level}), rule {rule}: {words}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ deciding
 
+    def in_force(self, message: str, earlier: Sequence[str]) -> list[str]:
+        """The earlier turns that still count: none when the message takes them back, else those after the
+        last turn that did."""
+        if self.analyse(message or "").withdraws:
+            return []
+        turns = list(earlier)
+        last = max((k for k, t in enumerate(turns) if self.analyse(t or "").withdraws), default=-1)
+        return turns[last + 1 :]
+
     def decide(self, message: str, earlier: Sequence[str]) -> Decision | None:
-        window = list(earlier)[-EARLIER_TURNS:]
+        window = self.in_force(message, earlier)[-EARLIER_TURNS:]
         decision = self._fire(message, window)
         if decision is not None:
             return decision
-        # An emergency told in a recent turn stays in force: "what should I do now?" must not get exercises.
+        # A flag raised in a recent turn stays in force: "what should I do now?" must not get exercises.
         for k in range(len(window) - 1, -1, -1):
             earlier_decision = self._fire(window[k], window[:k])
-            if earlier_decision and earlier_decision.category.level in self.kept_levels:
+            if earlier_decision and earlier_decision.rule.level in self.kept_levels:
                 return dataclasses.replace(earlier_decision, kept=True)
         return None
 
@@ -182,12 +203,15 @@ class RedFlagRules:
                 before[concept].extend(matches)
         for category in self.categories:
             for rule in category.rules:
-                if not any(c in now for feature in rule for c in feature):
+                features = rule.features
+                if not any(c in now for feature in features for c in feature):
                     continue
-                if not all(any(c in now or c in before for c in feature) for feature in rule):
+                if not all(any(c in now or c in before for c in feature) for feature in features):
                     continue
-                mine = [min(_of(now, f), key=lambda m: m.start, default=None) for f in rule]
-                theirs = [_of(before, f)[0] for f, m in zip(rule, mine, strict=True) if m is None]
+                if any(c in now for c in rule.unless):
+                    continue
+                mine = [min(_of(now, f), key=lambda m: m.start, default=None) for f in features]
+                theirs = [_of(before, f)[0] for f, m in zip(features, mine, strict=True) if m is None]
                 words = sorted((m for m in mine if m is not None), key=lambda m: m.start) + theirs
                 return Decision(category, rule, words)
         return None
@@ -200,20 +224,25 @@ class RedFlagRules:
         for category in self.categories:
             best = None
             for rule in category.rules:
-                if not any(c in now and c not in self.analyser.settings.not_negatable for f in rule for c in f):
+                features = rule.features
+                if not any(c in now and c not in self.analyser.settings.not_negatable for f in features for c in f):
                     continue
-                missing = [f for f in rule if not any(c in now or c in before for c in f)]
+                missing = [f for f in features if not any(c in now or c in before for c in f)]
                 if best is None or len(missing) < len(best[1]):
                     best = (rule, missing)
             if best:
-                out.append(f"{category.name} rule {_show(best[0])} lacks {_show(best[1])}")
+                out.append(f"{category.name} rule {_show(best[0].features)} lacks {_show(best[1])}")
         return out
 
 
 def _category(name: str, entry: dict) -> Category:
-    rules = tuple(tuple(tuple(sorted([f] if isinstance(f, str) else f)) for f in rule) for rule in entry["rules"])
-    numbers = tuple(entry.get("numbers") or DEFAULT_NUMBERS[entry["level"]])
-    return Category(name, entry["level"], rules, bool(entry.get("always")), numbers)
+    rules = []
+    for rule in entry["rules"]:
+        features = rule["all"] if isinstance(rule, dict) else rule
+        level = rule.get("level", entry["level"]) if isinstance(rule, dict) else entry["level"]
+        unless = tuple(rule.get("unless") or ()) if isinstance(rule, dict) else ()
+        rules.append(Rule(tuple(tuple(sorted([f] if isinstance(f, str) else f)) for f in features), level, unless))
+    return Category(name, entry["level"], tuple(rules), bool(entry.get("always")), tuple(entry.get("numbers") or ()))
 
 
 def _of(by_concept: dict[str, list[Match]], feature: tuple[str, ...]) -> list[Match]:
