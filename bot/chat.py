@@ -28,6 +28,7 @@ from bot.question_parts import QuestionSplitter
 from bot.redflags import Safety
 from bot.reply import Citation, PhoneNumber, RedFlag, Reply
 from bot.retrieve import HybridRetriever, QueryBuilder
+from bot.text import normalize_input
 
 __all__ = ["Bot", "Reply", "Citation", "RedFlag", "PhoneNumber"]
 
@@ -62,13 +63,18 @@ class Bot:
             composer=Composer(index, load_templates()),
         )
 
-    def reply(self, message: str, history: Sequence[Turn] = (), lang: str | None = None) -> Reply:
+    def reply(
+        self, message: str, history: Sequence[Turn] = (), lang: str | None = None, country: str | None = None
+    ) -> Reply:
+        """``country``: this request's country for the phone numbers (a widget's data-country), over the setting."""
         started = time.perf_counter()
-        reply = self._reply(message, [t["content"] for t in history if t.get("role") == "user"], lang)
+        reply = self._reply(message, [t["content"] for t in history if t.get("role") == "user"], lang, country)
         reply.latency_ms = (time.perf_counter() - started) * 1000
         return reply
 
-    def _reply(self, message: str, earlier: list[str], lang: str | None) -> Reply:
+    def _reply(self, message: str, earlier: list[str], lang: str | None, country: str | None = None) -> Reply:
+        # Text as typed: NFC, no invisible characters inside words, look-alike letters read as Latin.
+        message, earlier = normalize_input(message), [normalize_input(t) for t in earlier]
         guess = self.language(message, earlier, lang)
         language = guess.language
         note = "" if guess.supported else self.composer.unsupported_note(language)
@@ -80,7 +86,8 @@ class Bot:
 
         flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:])
         if flag:
-            text, flag = self.safety.escalation(flag, language, self.settings.country_for(language))
+            places = self.safety.countries(language, guess.confident, country or self.settings.country)
+            text, flag = self.safety.escalation(flag, language, places, guess.detected)
             return Reply(language, "redflag", text, red_flag=flag)
 
         query = self.queries.build(message, language, earlier)

@@ -395,7 +395,10 @@ class Analyser:
             clauses = {segment[cue.start]}
             if len(own) == cue.end - cue.start:
                 clauses.add(segment[cue.start] + 1)
-            scope = {i for i in range(n) if segment[i] in clauses}
+            # ... but not past a word that brings the text back to now ("and now", "men nu").
+            left = max((i for i in ends if i < cue.start), default=-1)
+            right = min((i for i in ends if i >= cue.end), default=n)
+            scope = {i for i in range(left + 1, right) if segment[i] in clauses}
             self._mark(concepts, scope, None, "past", f"in the past ('{cue.text}')")
         for cue in found["resolved"]:
             scope = {i for i in range(cue.start) if sentence[i] == sentence[cue.start]}

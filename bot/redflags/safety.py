@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bot.config import DATA_DIR
+from bot.config import DATA_DIR, DEFAULT_COUNTRY_BY_LANGUAGE
 from bot.redflags.escalation import Escalations
+from bot.redflags.matching import read_yaml
 from bot.redflags.rules import RedFlagRules
 from bot.reply import RedFlag
 
@@ -27,6 +28,8 @@ class Verdict(Protocol):
     @property
     def level(self) -> str | None: ...  # emergency | urgent when fired
 
+    def explain(self, top: int = 3) -> str: ...  # the closest categories with score and threshold
+
 
 @dataclass
 class Safety:
@@ -34,11 +37,14 @@ class Safety:
 
     rules: RedFlagRules
     escalations: Escalations
+    unsure: dict[str, tuple[str, ...]]  # reply language -> countries when the language guess is unsure
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> Safety:
         rules = RedFlagRules.load(data_dir)
-        return cls(rules, Escalations.load(rules.numbers_of_categories(), data_dir))
+        spec = read_yaml(Path(data_dir) / "countries.yaml").get("unsure") or {}
+        unsure = {lang: tuple(codes) for lang, codes in spec.items()}
+        return cls(rules, Escalations.load(rules.numbers_of_categories(), data_dir), unsure)
 
     def check(
         self, message: str, earlier_user_turns: Sequence[str] = (), net_verdict: Verdict | None = None
@@ -52,10 +58,40 @@ class Safety:
             return RedFlag(level, net_verdict.fired, "", layer="semantic")
         return None
 
-    def explain(self, message: str, earlier_user_turns: Sequence[str] = ()) -> str:
-        """The audit of both layers on a message."""
-        return self.rules.explain(message, earlier_user_turns)
+    def in_force(self, message: str, earlier_user_turns: Sequence[str]) -> list[str]:
+        """The earlier turns that still count for both layers: none after a message that takes them back."""
+        return self.rules.in_force(message, earlier_user_turns)
 
-    def escalation(self, flag: RedFlag, language: str, country: str) -> tuple[str, RedFlag]:
-        """The fixed escalation reply for a flag, and the flag with its phone numbers."""
-        return self.escalations.reply(flag, language, country)
+    def explain(self, message: str, earlier_user_turns: Sequence[str] = (), net_verdict: Verdict | None = None) -> str:
+        """The audit of both layers on a message: the rule that fired or why none did, then the net's closest
+        categories with score and threshold (when the net judged the message)."""
+        lines = [self.rules.explain(message, earlier_user_turns)]
+        if net_verdict is not None:
+            lines.append(net_verdict.explain())
+        flag = self.check(message, earlier_user_turns, net_verdict)
+        lines.append(
+            f"decision: {flag.category} ({flag.level}) by the {flag.layer}" if flag else "decision: no red flag"
+        )
+        return "\n".join(lines)
+
+    def countries(self, language: str, confident: bool, configured: str = "") -> tuple[str, ...]:
+        """The countries whose numbers to give: the configured or requested one; else the language's, and
+        both Denmark's and Norway's when the message reads the same in Danish and Norwegian (data:
+        countries.yaml ``unsure``); empty means every country."""
+        if configured:
+            return (configured.upper(),)
+        if not confident and language in self.unsure:
+            return self.unsure[language]
+        default = DEFAULT_COUNTRY_BY_LANGUAGE.get(language, "")
+        return (default,) if default else ()
+
+    def escalation(
+        self, flag: RedFlag, language: str, country: str | Sequence[str], written_in: str = ""
+    ) -> tuple[str, RedFlag]:
+        """The fixed escalation reply for a flag, and the flag with its phone numbers; a message written in
+        a language the reply is not in gets that language's emergency line first."""
+        return self.escalations.reply(flag, language, country, written_in)
+
+    def emergency_line(self, language: str, country: str | Sequence[str] = "") -> str:
+        """One line in ``language`` with the emergency number (English when the language has none)."""
+        return self.escalations.emergency_line(language, country)
