@@ -60,3 +60,27 @@ def strings_for(*candidates: str | None) -> Mapping[str, object]:
 def language_name(lang: str) -> str:
     """A language's own name for itself ("Dansk"); the bare code when we have no strings for it."""
     return str(load_ui_strings().get(lang, {}).get("language_name", lang))
+
+
+# Browser language tags that mean one of ours (Norwegian is often sent as "no" or "nn" rather than "nb").
+_TAG_ALIASES = {"no": "nb", "nn": "nb"}
+
+
+def negotiate(accept_language: str | None, fallback: str | None = None) -> str:
+    """The UI language for an Accept-Language header (or navigator.languages joined with commas): the
+    highest-weighted tag whose primary language has UI strings; else `fallback` (then English)."""
+    strings = load_ui_strings()
+    ranked = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        code = _TAG_ALIASES.get(primary, primary)
+        if code in strings and weight > 0:
+            ranked.append((-weight, position, code))
+    return min(ranked)[2] if ranked else pick_language(fallback)
