@@ -101,8 +101,25 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_redflags(args: argparse.Namespace, settings: Settings) -> int:
     from bot.redflags import Safety
 
-    print(Safety.load().explain(args.text, args.earlier or ()))
+    earlier = args.earlier or ()
+    print(Safety.load().explain(args.text, earlier, _net_verdict(settings, args.text, earlier)))
     return 0
+
+
+def _net_verdict(settings: Settings, text: str, earlier):
+    """The semantic net's verdict on the text, or None when the net or its index is not there."""
+    try:
+        from bot.embed import load_embedder
+        from bot.redflags.semantic import SemanticNet
+    except ImportError:
+        return None
+    embedder = load_embedder(settings.model)
+    try:
+        net = SemanticNet.load(embedder, settings.index_dir)
+    except (OSError, ValueError) as e:
+        print(f"(semantic net not loaded: {e})")
+        return None
+    return net.judge(embedder.queries([text, *net.inputs(text, earlier)]), text, earlier)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -169,3 +169,28 @@ def test_an_unrelated_clause_never_removes_an_escalation(safety, case, clause, s
     combined = clause + separator + text if before else text + separator + clause
     flag = check(safety, combined)
     assert flag and flag.category == category, safety.explain(combined)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Mein Fuß ist plötzlich eiskalt und blass", "limb_ischemia"),
+        ("Ich habe starke Schmerzen in der Brust", "chest_breathing"),
+        ("Od wczoraj nie mogę oddać moczu i bolą mnie plecy", "cauda_equina"),
+        ("Minulla on rintakipua", "chest_breathing"),
+        ("Göğsüm ağrıyor ve nefes alamıyorum", "chest_breathing"),
+    ],
+)
+def test_rule_words_of_languages_the_bot_does_not_answer_in(safety, text, category):
+    flag = check(safety, text)
+    assert flag and flag.category == category, safety.explain(text)
+
+
+def test_negation_in_a_language_the_bot_does_not_answer_in(safety):
+    assert check(safety, "Ich habe keine Schmerzen in der Brust") is None
+
+
+def test_explain_names_the_deciding_layer(safety):
+    audit = safety.explain("Jag har ont i bröstet")
+    assert "decision: chest_breathing (emergency), layer rules" in audit
+    assert "decision: no red flag" in safety.explain("Jag har ont i hälen")

@@ -49,10 +49,13 @@ class Safety:
     def check(
         self, message: str, earlier_user_turns: Sequence[str] = (), net_verdict: Verdict | None = None
     ) -> RedFlag | None:
-        """The red flag for this turn, or None: the rules' when they fire, else the net's."""
+        """The red flag for this turn, or None: the rules' when they fire, else the net's. A message that takes
+        back what was written ("sorry, wrong chat") raises nothing, whatever the net read in the turns joined."""
         flag = self.rules.check(message, earlier_user_turns)
         if flag is not None:
             return flag
+        if self.rules.analyse(message or "").withdraws:
+            return None
         if net_verdict is not None and net_verdict.fired:
             level = self.rules.level_of(net_verdict.fired)
             return RedFlag(level, net_verdict.fired, "", layer="semantic")
@@ -70,7 +73,7 @@ class Safety:
             lines.append(net_verdict.explain())
         flag = self.check(message, earlier_user_turns, net_verdict)
         lines.append(
-            f"decision: {flag.category} ({flag.level}) by the {flag.layer}" if flag else "decision: no red flag"
+            f"decision: {flag.category} ({flag.level}), layer {flag.layer}" if flag else "decision: no red flag"
         )
         return "\n".join(lines)
 
