@@ -274,6 +274,7 @@ class MatchSettings:
     named: frozenset[str] = frozenset()  # a condition's name: dropped in any general question
     always: frozenset[str] = frozenset()  # never negated, trapped or taken for a general question
     history_keeps: tuple[tuple[str, str], ...] = ()  # a past concept that still asserts another (a risk factor)
+    yields: tuple[tuple[str, frozenset[str]], ...] = ()  # a concept read inside a longer match of these is not it
 
 
 # ------------------------------------------------------------------------------------------- analyser
@@ -300,6 +301,7 @@ class Analyser:
             found[m.pattern.kind].append(m)
         concepts, notes = found["concept"], []
         segment, sentence = _segments(tokens)
+        self._apply_yields(concepts)
         self._apply_traps(found["trap"], concepts, segment, sentence)
         self._apply_negation(found, concepts, tokens)
         self._apply_anaphoric(found["anaphoric"], concepts, sentence)
@@ -329,6 +331,25 @@ class Analyser:
                         if end is not None:
                             found.append(Match(p, i, end, " ".join(t.text for t in tokens[i:end])))
         return found
+
+    def _apply_yields(self, concepts: list[Match]) -> None:
+        """The longer, more specific reading wins: "kan inte gå" inside "kan inte gå på hälarna" (a foot that
+        cannot lift) is not an inability to walk."""
+        yields = dict(self.settings.yields)
+        for m in concepts:
+            to = yields.get(m.concept)
+            if not to:
+                continue
+            wider = next(
+                (
+                    o
+                    for o in concepts
+                    if o.concept in to and o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+                ),
+                None,
+            )
+            if wider is not None:
+                m.status, m.reason = "trapped", f"part of {wider.concept} '{wider.text}'"
 
     def _atoms_of(self, token: Token) -> frozenset[int]:
         """A word's atoms; a hyphenated compound ("purplish-red", "blå-rød") also counts as its last part."""

@@ -89,6 +89,7 @@ class RedFlagRules:
             for c in ([g] if isinstance(g, str) else g)
         }
         used |= set(spec.get("not_negatable") or ()) | set(spec.get("named") or ())
+        used |= {x for c, to in (spec.get("yields") or {}).items() for x in (c, *to)}
         if used - declared:
             raise RedFlagError(f"{path}: concepts used but not declared: {sorted(used - declared)}")
         for name, entry in (spec.get("categories") or {}).items():
@@ -110,6 +111,7 @@ class RedFlagRules:
             named=frozenset(spec.get("named") or ()),
             always=frozenset(c for cat in categories if cat.always for r in cat.rules for g in r.features for c in g),
             history_keeps=tuple((spec.get("history_keeps") or {}).items()),
+            yields=tuple((c, frozenset(to)) for c, to in (spec.get("yields") or {}).items()),
         )
         kept = frozenset(settings.get("keep_escalating") or ())
         return cls(categories, Analyser(patterns, atoms, match_settings), kept)
