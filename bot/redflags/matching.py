@@ -42,7 +42,7 @@ from bot.text import fold
 
 GAP = -1  # a ``..`` slot in a compiled pattern
 MAX_GAP = 3
-TYPO_MIN_LENGTH = 7  # whole words this long also match with one letter left out, added or swapped
+TYPO_MIN_LENGTH = 8  # whole words this long also match with one letter left out, added or swapped
 PATTERN_KINDS = {
     # section.key in a language file -> kind of pattern
     "negation.cues": "cue",  # negation words
