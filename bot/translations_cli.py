@@ -37,12 +37,38 @@ def skeleton(corpus_dir: Path, doc_id: str, language: str, translator: str) -> d
     }
 
 
+def updated(old: dict, fresh: dict) -> tuple[dict, list[dict]]:
+    """An existing translation brought in line with the article: entries whose source still stands are kept
+    as they are, new sentences get empty entries, in article order; stale entries are returned apart."""
+    kept = {str(e.get("id")): e for e in old.get("segments") or [] if isinstance(e, dict)}
+    entries, used = [], set()
+    for blank in fresh["segments"]:
+        entry = kept.get(blank["id"])
+        if entry is not None and entry.get("source") == blank["source"]:
+            entries.append(entry)
+            used.add(blank["id"])
+        else:
+            entries.append(blank)
+    stale = [e for i, e in kept.items() if i not in used]
+    header = {k: v for k, v in old.items() if k != "segments"}
+    return {**header, "segments": entries}, stale
+
+
 def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.output) if args.output else settings.corpus_dir / FOLDER / f"{args.doc}.{args.lang}.yaml"
+    fresh = skeleton(settings.corpus_dir, args.doc, args.lang, args.translator)
+    if path.exists() and args.update:
+        data, stale = updated(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, fresh)
+        path.write_text(dump(data), encoding="utf-8")
+        blank = sum(1 for e in data["segments"] if not str(e.get("text") or "").strip() and not e.get("omit"))
+        print(f"updated {path}: {blank} segment(s) to translate; {len(stale)} stale entr(ies) removed:")
+        for entry in stale:
+            print(f"  {entry.get('id')}: {entry.get('source')!r} -> {entry.get('text')!r}")
+        return 0
     if path.exists() and not args.force:
-        raise ValueError(f"{path} exists; --force overwrites it")
+        raise ValueError(f"{path} exists; --update brings it in line with the article, --force overwrites it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump(skeleton(settings.corpus_dir, args.doc, args.lang, args.translator)), encoding="utf-8")
+    path.write_text(dump(fresh), encoding="utf-8")
     print(f"wrote {path}: fill in each 'text' (or replace it by omit: <reason>), then run painbot translations check")
     return 0
 
@@ -105,6 +131,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--translator", default="", help="who translates")
     p.add_argument("-o", "--output", help=f"file to write (default <corpus>/{FOLDER}/DOC.LANG.yaml)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--update", action="store_true",
+                   help="keep an existing file's valid entries, add the article's new sentences, drop stale ones")
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("mark-reviewed", help="sign translated segments of a file as reviewed")

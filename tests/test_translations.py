@@ -256,6 +256,17 @@ def test_template_writes_a_skeleton_of_every_segment(corpus, tmp_path):
     assert main(["--corpus", str(corpus), "translations", "template", "sv-halsena", "da", "-o", str(out)]) == 2
 
 
+def test_template_update_keeps_valid_entries_and_adds_an_edited_sentence(corpus, capsys):
+    path, data, entry = _first_translated(corpus)
+    article = corpus / "sv-halsena.md"
+    edited = entry["source"].rstrip(".") + " hos många."
+    article.write_text(article.read_text(encoding="utf-8").replace(entry["source"], edited, 1), encoding="utf-8")
+    assert main(["--corpus", str(corpus), "translations", "template", "sv-halsena", "en", "--update"]) == 0
+    assert entry["text"] in capsys.readouterr().out  # the stale translation is shown for reuse
+    report = next(r for r in Translations.load(corpus).reports() if r.name == "sv-halsena.en")
+    assert report.stale == [] and len(report.missing) == 1 and report.translated == report.segments - 1
+
+
 def test_check_command_fails_on_a_stale_file(corpus, capsys):
     path, data, entry = _first_translated(corpus)
     entry["source"] = "Något annat."
@@ -288,6 +299,57 @@ def test_fingerprint_follows_translation_edits_and_the_setting(corpus):
     entry["text"] = entry["text"] + " Edited."
     _write(path, data)
     assert translations_fingerprint(corpus, "on") != before
+
+
+# ------------------------------------------------------------------------------------------------ replies
+
+EN_HEEL = "How long does it take for a heel spur to get better?"  # answered from the Norwegian article
+
+
+def _translated_quotes(reply) -> list:
+    return [q for q in reply.quotes if q.translated_from]
+
+
+def test_reply_quotes_a_translation_labelled_with_the_original_kept(bot):
+    reply = bot.reply(EN_HEEL)
+    assert reply.kind == "answer" and reply.language == "en"
+    translated = _translated_quotes(reply)
+    assert translated, reply.text
+    for quote in translated:
+        assert quote.language == "en" and quote.original and quote.original != quote.text
+        assert quote.translated_from == next(c.language for c in reply.citations if c.n == quote.n)
+        assert label("en", quote.translated_from) in reply.text
+        assert quote.text.split("\n")[0] in reply.text and quote.original.split("\n")[0] not in reply.text
+    quotes = json.loads(json.dumps(reply.to_dict()))["quotes"]
+    assert [(q["original"], q["translated_from"]) for q in quotes] == [
+        (q.original, q.translated_from) for q in reply.quotes
+    ]
+
+
+@pytest.mark.parametrize("mode", ["off", "reviewed-only"])
+def test_reply_shows_originals_when_translations_are_off_or_unreviewed(bot, settings, monkeypatch, mode):
+    """The shipped translations are unreviewed, so reviewed-only shows what off shows: the articles' own
+    text, unlabelled."""
+    monkeypatch.setattr(bot.composer, "translations", Translations.load(settings.corpus_dir, mode))
+    reply = bot.reply(EN_HEEL)
+    assert reply.kind == "answer" and reply.quotes
+    for quote in reply.quotes:
+        assert quote.translated_from is None and quote.original is None
+        assert quote.language == bot.composer.index.documents[quote.doc_id].language
+    assert all(label("en", lang) not in reply.text for lang in ("sv", "da", "nb"))
+
+
+def test_api_json_carries_the_original_and_its_language(settings, index, tmp_path_factory):
+    import httpx
+    from live_server import painbot_server
+
+    with painbot_server(settings, tmp_path_factory.mktemp("translations-api")) as base:
+        reply = httpx.post(f"{base}/api/chat", json={"message": EN_HEEL}, timeout=60).json()
+    translated = [q for q in reply["quotes"] if q["translated_from"]]
+    assert reply["language"] == "en" and translated, reply
+    for quote in translated:
+        assert quote["language"] == "en" and quote["original"] and quote["translated_from"] in ("sv", "da", "nb")
+        assert quote["text"] != quote["original"]
 
 
 # --------------------------------------------------------------------------------------- replies (dev set)
