@@ -29,6 +29,7 @@ from bot.config import DATA_DIR
 NET_DIR = DATA_DIR / "redflag_net"
 VECTORS_FILE = "redflag_net.npy"
 LABELS_FILE = "redflag_net.json"
+FILES = (VECTORS_FILE, LABELS_FILE)  # what the index build writes for the net
 ORDINARY = "ordinary"
 _SENTENCE_END = re.compile(r"(?<=[.!?;:؟۔።…])\s+|\n+")
 
@@ -46,11 +47,12 @@ class Limits:
     max_windows: int  # at most this many windows per message
     context_words: int  # the last user turns joined, cut to this many words from the end
     context_turns: int  # how many earlier user turns join the message
+    top_k: int  # a category's score is the mean cosine of its top_k closest descriptions
 
 
 @dataclass(frozen=True)
 class Threshold:
-    score: float  # cosine to the category's closest description
+    score: float  # the category's score (mean cosine of its closest descriptions)
     margin: float  # how much closer than the closest ordinary text
 
 
@@ -174,8 +176,14 @@ def write_vectors(embedder, index_dir: Path, net_dir: Path = NET_DIR) -> str:
     found = load_descriptions(net_dir)
     vectors = embedder.queries(list(found.texts)) if found.texts else np.zeros((0, embedder.dim), np.float32)
     np.save(index_dir / VECTORS_FILE, np.asarray(vectors, dtype=np.float32))
-    table = {"fingerprint": fingerprint(net_dir), "model": embedder.name, "dim": embedder.dim,
-             "texts": found.texts, "labels": found.labels, "languages": found.languages}
+    table = {
+        "fingerprint": fingerprint(net_dir),
+        "model": embedder.name,
+        "dim": embedder.dim,
+        "texts": found.texts,
+        "labels": found.labels,
+        "languages": found.languages,
+    }
     (index_dir / LABELS_FILE).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     return table["fingerprint"]
 
@@ -218,11 +226,22 @@ class SemanticNet:
         if table is None:
             write_vectors(embedder, index_dir, net_dir)
             table = _stored(index_dir, embedder, net_dir)
-        vectors, texts, labels = table
+        return cls.of(*table, levels, thresholds, limits)
+
+    @classmethod
+    def of(
+        cls,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        levels: dict[str, str],
+        thresholds: dict[str, Threshold],
+        limits: Limits,
+    ) -> SemanticNet:
         names = tuple(levels)
         index = {name: i for i, name in enumerate(names)}
         label_ids = np.array([index.get(label, -1) for label in labels], dtype=np.int64)
-        return cls(vectors, label_ids, texts, names, levels, thresholds, limits)
+        return cls(np.asarray(vectors, dtype=np.float32), label_ids, tuple(texts), names, levels, thresholds, limits)
 
     def inputs(self, message: str, earlier_user_turns: Sequence[str] = (), focus: str | None = None) -> list[str]:
         """The texts to encode for the net beyond the turn's focus: none for a short message read whole,
@@ -240,9 +259,11 @@ class SemanticNet:
         return extra
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per input row: each category's best cosine (rows x categories), which description gave it, and the
-        best ordinary cosine (rows)."""
+        """Per input row: each category's score (rows x categories: the mean cosine of its ``top_k`` closest
+        descriptions), which description came closest, and the same score for the ordinary texts (rows).
+        A mean of a few neighbours is steadier than the single closest one, which one odd text can decide."""
         sims = np.asarray(vectors, dtype=np.float32) @ self.vectors.T
+        k = self.limits.top_k
         best = np.full((sims.shape[0], len(self.names)), -1.0, dtype=np.float32)
         which = np.zeros((sims.shape[0], len(self.names)), dtype=np.int64)
         for c in range(len(self.names)):
@@ -250,9 +271,9 @@ class SemanticNet:
             if len(columns):
                 part = sims[:, columns]
                 which[:, c] = columns[part.argmax(axis=1)]
-                best[:, c] = part.max(axis=1)
+                best[:, c] = _top_mean(part, k)
         ordinary = np.flatnonzero(self.labels == -1)
-        plain = sims[:, ordinary].max(axis=1) if len(ordinary) else np.full(sims.shape[0], -1.0, np.float32)
+        plain = _top_mean(sims[:, ordinary], k) if len(ordinary) else np.full(sims.shape[0], -1.0, np.float32)
         return best, which, plain
 
     def judge(self, vectors: np.ndarray, message: str, earlier_user_turns: Sequence[str] = ()) -> NetVerdict:
@@ -270,14 +291,30 @@ class SemanticNet:
             row = int(slack.argmax())
             text = texts[row] if row < len(texts) else message
             standings.append(
-                (float(slack[row]), Closest(name, float(best[row, c]), t.score, float(best[row, c] - plain[row]),
-                                            t.margin, text, self.texts[which[row, c]]))
+                (
+                    float(slack[row]),
+                    Closest(
+                        name,
+                        float(best[row, c]),
+                        t.score,
+                        float(best[row, c] - plain[row]),
+                        t.margin,
+                        text,
+                        self.texts[which[row, c]],
+                    ),
+                )
             )
         standings.sort(key=lambda s: -s[0])
         closest = tuple(c for _, c in standings)
         fired = [c for c in closest if c.fires]
         top = fired[0].category if fired else None
         return NetVerdict(top, self.levels.get(top) if top else None, closest)
+
+
+def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Row-wise mean of the ``k`` largest values."""
+    k = max(1, min(k, sims.shape[1]))
+    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
 def _stored(index_dir: Path, embedder, net_dir: Path) -> tuple[np.ndarray, tuple[str, ...], list[str]] | None:
@@ -287,7 +324,10 @@ def _stored(index_dir: Path, embedder, net_dir: Path) -> tuple[np.ndarray, tuple
         vectors = np.load(index_dir / VECTORS_FILE)
     except (OSError, ValueError):
         return None
-    if (table.get("fingerprint") != fingerprint(net_dir) or table.get("model") != embedder.name
-            or vectors.shape != (len(table.get("texts", ())), embedder.dim)):
+    if (
+        table.get("fingerprint") != fingerprint(net_dir)
+        or table.get("model") != embedder.name
+        or vectors.shape != (len(table.get("texts", ())), embedder.dim)
+    ):
         return None
     return vectors, tuple(table["texts"]), list(table["labels"])
