@@ -194,3 +194,17 @@ def test_explain_names_the_deciding_layer(safety):
     audit = safety.explain("Jag har ont i bröstet")
     assert "decision: chest_breathing (emergency), layer rules" in audit
     assert "decision: no red flag" in safety.explain("Jag har ont i hälen")
+
+
+FUNCTION_WORDS = (
+    "a the to of and in it is I you that was for on are with as be at have this or if so now then "
+    "och att det som en på är av för med till den har de inte om ett han men var jag sig från ta får "
+    "og i at er til af ikke der mig min vi os nu da hvis ogsa "
+    "å ikkje eg meg seg no kva ho dei om ta så"
+)
+
+
+def test_function_words_of_any_language_are_no_red_flag_words(safety):
+    """Folding (å→a, ö→o, aa→å) must not turn a small word of one language into a symptom of another."""
+    for word in FUNCTION_WORDS.split():
+        assert safety.rules.analyse(word).matches == [], safety.explain(word)
