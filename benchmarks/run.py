@@ -81,6 +81,17 @@ def latency_rows(r: dict) -> list[Row]:
         Row(f"  stage: {stage}", "", f"p50 {v['p50']:.2f} ms, p95 {v['p95']:.2f} ms", n)
         for stage, v in warm["stages_ms"].items()
     ]
+    long = r.get("warm_narratives")
+    if long and long["questions"]:
+        ln = f"{long['passes']} passes x {long['questions']} narratives"
+        for q, bound in (("p50", 40), ("p95", 80)):
+            value = long[f"{q}_ms"]["median"]
+            rows.append(target_row(f"one reply to a long message (narratives), warm: {q}", f"<= {bound} ms", value,
+                                   at_most(bound), f"{value:.1f} ms", ln))
+        rows += [
+            Row(f"  stage: {stage}", "", f"p50 {v['p50']:.2f} ms, p95 {v['p95']:.2f} ms", ln)
+            for stage, v in long["stages_ms"].items()
+        ]
     rows.append(
         target_row(
             "`painbot ask` from a cold process, built index",

@@ -232,7 +232,8 @@ def run(
     from bot.glossary import Glossary
     from bot.index import load_index, passage_text
     from bot.lexical import BM25, char_ngrams
-    from bot.retrieve import HybridRetriever, QueryBuilder
+    from bot.query import QueryBuilder
+    from bot.retrieve import HybridRetriever
 
     sizes = sizes or (SIZES[:2] if quick else SIZES)
     passes = passes or (1 if quick else 3)
@@ -243,7 +244,7 @@ def run(
 
     embedder = load_embedder(real.manifest["model"])
     builder = QueryBuilder(Glossary.load())
-    queries = [builder.build(r["question"], r["lang"]) for r in dev_rows("questions")[:questions]]
+    queries = [builder.from_text(r["question"], r["lang"]) for r in dev_rows("questions")[:questions]]
     fixed = FixedQueries({q.dense_text: embedder.queries([q.dense_text])[0] for q in queries}, dim=embedder.dim)
     query_vectors = fixed.queries([q.dense_text for q in queries])
     lexical = [q.lexical_text for q in queries if q.lexical_text]

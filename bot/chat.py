@@ -3,10 +3,13 @@
     message (+ earlier turns)
       -> validate          empty / too long / binary -> "invalid" reply
       -> detect language   the conversation's language when the message is short or unclear
+      -> read              the question sentence(s), the main complaint, the intent; a greeting, thanks or a
+                           vague complaint -> welcome / clarifying reply (after the red flags)
       -> red flags         rules on the message and recent user turns; a hit -> escalation reply, STOP
-      -> retrieve          hybrid dense + lexical, glossary expansion, topic carried from earlier turns,
-                           a message asking several things searched part by part too
-      -> gate              not about the corpus's topics, or evidence too weak -> "not in my sources"
+      -> retrieve          the question with the complaint (one bounded encoder call), hybrid dense + lexical,
+                           glossary expansion, topic carried from earlier turns
+      -> gate              main complaint outside the domain, or evidence too weak -> "not in my sources";
+                           a covered and an uncovered complaint -> answer the covered one, name the other
       -> compose           quoted sentences grouped by source, numbered citations, when-to-seek-care, disclaimer
 """
 
@@ -24,10 +27,12 @@ from bot.gate import GateThresholds, TopicGate
 from bot.glossary import Glossary
 from bot.index import ensure_index
 from bot.language import LanguageDetector, LanguageGuess
-from bot.question_parts import QuestionSplitter
+from bot.query import QueryBuilder
+from bot.reading import QUESTION, Reader
+from bot.reading_replies import ReadingReplies
 from bot.redflags import Safety
 from bot.reply import Citation, PhoneNumber, RedFlag, Reply
-from bot.retrieve import HybridRetriever, QueryBuilder
+from bot.retrieve import HybridRetriever
 from bot.text import normalize_input
 
 __all__ = ["Bot", "Reply", "Citation", "RedFlag", "PhoneNumber"]
@@ -41,6 +46,8 @@ class Bot:
     settings: Settings
     detector: LanguageDetector
     safety: Safety
+    reader: Reader
+    replies: ReadingReplies
     queries: QueryBuilder
     retriever: HybridRetriever
     gate: TopicGate
@@ -53,11 +60,14 @@ class Bot:
         embedder = load_embedder(settings.model)
         index = ensure_index(settings, embedder)
         glossary = Glossary.load()
+        reader = Reader.load(glossary)
         return cls(
             settings=settings,
             detector=LanguageDetector.load(),
             safety=Safety.load(),
-            queries=QueryBuilder(glossary, QuestionSplitter.load()),
+            reader=reader,
+            replies=ReadingReplies(load_templates()),
+            queries=QueryBuilder(glossary, reader),
             retriever=HybridRetriever(index, embedder),
             gate=TopicGate(glossary, GateThresholds.load()),
             composer=Composer(index, load_templates()),
@@ -84,17 +94,26 @@ class Bot:
             values = {"length": len(message) if isinstance(message, str) else 0, "limit": validate.MAX_CHARS}
             return Reply(language, "invalid", self.composer.invalid(problem, language, **values))
 
+        reading = self.reader.read(message, language, earlier)
         flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:])
         if flag:
             places = self.safety.countries(language, guess.confident, country or self.settings.country)
             text, flag = self.safety.escalation(flag, language, places, guess.detected)
             return Reply(language, "redflag", text, red_flag=flag)
 
-        query = self.queries.build(message, language, earlier)
-        hits, vectors = self.retriever.search(query)
-        verdict = self.gate.judge(query, hits)
+        if reading.kind != QUESTION:  # a greeting, thanks or a complaint too vague to search
+            return Reply(language, "clarify", self.replies.clarify(reading, language))
+
+        query = self.queries.build(reading, earlier)
+        hits, vectors = self.retriever.search(query)  # one bounded encoder call: the reading's focus
+        verdict = self.gate.judge(reading, query, hits)
         if not verdict.in_scope:
-            return Reply(language, "out_of_scope", self.composer.out_of_scope(language, note))
+            places = self.safety.countries(language, guess.confident, country or self.settings.country)
+            text = self.composer.out_of_scope(language, note)
+            lines = (self.replies.not_covered(verdict, language), text, self.safety.emergency_line(language, places))
+            return Reply(language, "out_of_scope", "\n\n".join(x for x in lines if x))
+
+        note = "\n\n".join(x for x in (note, self.replies.partial(verdict, language)) if x)
 
         text, citations = self.composer.answer(query, hits, vectors, language, note)
         return Reply(language, "answer", text, citations=citations)

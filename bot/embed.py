@@ -14,6 +14,11 @@ from typing import Protocol
 import numpy as np
 
 DEFAULT_MODEL = "e5-small-q4"
+# A query's encoding cost grows with its length: every query is cut to this many tokens (and characters, for
+# tokenizers we do not count with), so no message can cost more than a short one. Callers send a focused text
+# (bot/reading.py); the bound holds for any caller.
+MAX_QUERY_TOKENS = 64
+MAX_QUERY_CHARS = 4 * MAX_QUERY_TOKENS
 
 
 class Embedder(Protocol):
@@ -36,10 +41,21 @@ class E5SmallQ4:
         self.dim = int(self._model.dim)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _as_matrix(self._model.query(list(texts)), self.dim)
+        return _as_matrix(self._model.query([self.bounded(t) for t in texts]), self.dim)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return _as_matrix(self._model.passage(list(texts)), self.dim)
+
+    def tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a query (prefix and special tokens included)."""
+        return self._model.token_count(text, True)
+
+    def bounded(self, text: str) -> str:
+        """The query cut at word boundaries to at most MAX_QUERY_TOKENS tokens."""
+        text = bounded_chars(text)
+        while self.tokens(text) > MAX_QUERY_TOKENS and " " in text:
+            text = text[: text.rfind(" ", 0, max(1, len(text) * MAX_QUERY_TOKENS // self.tokens(text)))].rstrip()
+        return text
 
 
 class SentenceTransformerEmbedder:
@@ -68,7 +84,7 @@ class SentenceTransformerEmbedder:
         return _as_matrix(vectors, self.dim)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query: ")
+        return self._encode([bounded_chars(t) for t in texts], "query: ")
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, "passage: ")
@@ -82,6 +98,14 @@ def _dimension(model) -> int:
     """sentence-transformers 6 renamed the method; the old name still answers there, with a FutureWarning."""
     current = getattr(model, "get_embedding_dimension", None)
     return int(current() if current else model.get_sentence_embedding_dimension())
+
+
+def bounded_chars(text: str) -> str:
+    """The text cut at a word boundary to at most MAX_QUERY_CHARS characters."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text
+    cut = text[:MAX_QUERY_CHARS]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
 def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:

@@ -1,28 +1,36 @@
-"""Topic gate: is the question about what the articles cover, and is the evidence strong enough to answer?
+"""Topic gate: is the message about what the articles cover, and is the evidence strong enough to answer?
 
-No single cosine threshold separates off-topic questions (they score close to real ones, and the level
-shifts with the question's language), so the gate combines signals in order of how much they know:
-1. domain concepts named in the question (glossary): in-domain -> answer; only out-of-domain -> abstain;
+The main complaint decides first (bot/reading.py): a message whose complaint is the hip, the knee, gout or a
+wart is out of scope even when its story mentions running, shoes or legs; a message with a covered and an
+uncovered complaint ("my heel hurts, and my knee") is answered for the covered one, and the reply says the
+other is not covered. Without a complaint, signals are combined in order of how much they know, since no
+single cosine threshold separates off-topic questions (they score close to real ones, and the level shifts
+with the question's language):
+1. domain concepts named in what is asked (glossary): in-domain -> answer; only out-of-domain -> abstain;
 2. a topic carried over from earlier turns -> answer;
 3. a neighbouring body site (knee, groin) and nothing of the domain -> abstain;
 4. otherwise the passage evidence: dense score against the language's usual level plus lexical support."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
 
 from bot.config import DATA_DIR
 from bot.glossary import Glossary
-from bot.retrieve import Hit, Query
+from bot.query import Query
+from bot.reading import Reading
+from bot.retrieve import Hit
 
 
 @dataclass(frozen=True)
 class Verdict:
     in_scope: bool
     reason: str
+    covered: str = ""  # the complaint answered, as the message names it ("heel")
+    uncovered: tuple[str, ...] = ()  # complaints named that the articles do not cover ("knee", "vorte")
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,8 @@ class GateThresholds:
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "gate.yaml") -> GateThresholds:
-        return cls(**yaml.safe_load(path.read_text(encoding="utf-8")))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
 class TopicGate:
@@ -41,26 +50,44 @@ class TopicGate:
         self.glossary = glossary
         self.thresholds = thresholds
 
-    def judge(self, query: Query, hits: list[Hit]) -> Verdict:
+    def judge(self, reading: Reading, query: Query, hits: list[Hit]) -> Verdict:
         if not hits:
             return Verdict(False, "no passages")
         top = hits[0]
         th = self.thresholds
         if top.dense < th.dense_floor:
             return Verdict(False, f"best passage too weak (dense {top.dense:.3f} < {th.dense_floor})")
+        if reading.complaint is not None:
+            return self.by_complaint(reading)
         inside = self.glossary.in_domain_ids(query.concepts)
         outside = self.glossary.out_of_domain_ids(query.concepts)
         if inside:
             return Verdict(True, f"domain concepts: {', '.join(inside)}")
         if outside:
-            return Verdict(False, f"outside the domain: {', '.join(outside)}")
+            return Verdict(False, f"outside the domain: {', '.join(outside)}",
+                           uncovered=self.names(outside, query.language))
         if query.borrowed:
             return Verdict(True, f"follow-up on: {', '.join(query.topic)}")
         neighbours = self.glossary.neighbouring_site_ids(query.concepts)
         if neighbours:
-            return Verdict(False, f"about a body site next to the domain: {', '.join(neighbours)}")
+            return Verdict(False, f"about a body site next to the domain: {', '.join(neighbours)}",
+                           uncovered=self.names(neighbours, query.language))
         floor = th.dense_without_concepts.get(query.language, max(th.dense_without_concepts.values()))
         lexical_ok = query.language == "en" or top.lexical >= th.lexical_without_concepts
         if top.dense >= floor and lexical_ok:
             return Verdict(True, f"strong passage evidence (dense {top.dense:.3f}, lexical {top.lexical:.2f})")
         return Verdict(False, f"no domain concept and weak evidence (dense {top.dense:.3f}, lexical {top.lexical:.2f})")
+
+    def by_complaint(self, reading: Reading) -> Verdict:
+        main, covered = reading.complaint, reading.covered
+        if covered is None:
+            return Verdict(False, f"main complaint outside the domain: {main.concept_id}", uncovered=(main.term,))
+        uncovered = tuple(dict.fromkeys(c.term for c in reading.uncovered))
+        ids = ", ".join(c.concept_id for c in reading.uncovered)
+        reason = f"complaint {covered.concept_id} covered" + (f", not {ids}" if ids else "")
+        return Verdict(True, reason, covered.term, uncovered)
+
+    def names(self, concept_ids: list[str], language: str) -> tuple[str, ...]:
+        """The concepts' most typical terms in the language (English when it has none)."""
+        concepts = [self.glossary.concepts[c] for c in concept_ids if c in self.glossary.concepts]
+        return tuple(t[0] for c in concepts if (t := c.terms.get(language) or c.terms.get("en")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-Kind = Literal["answer", "redflag", "out_of_scope", "invalid"]
+Kind = Literal["answer", "redflag", "out_of_scope", "invalid", "clarify"]  # clarify: welcome, thanks, a question back
 Level = Literal["emergency", "urgent"]
 Layer = Literal["rules", "semantic"]
 

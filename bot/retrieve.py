@@ -5,53 +5,20 @@ The lexical weight reflects what the lexical side can know: the user's own Scand
 terms for an English question. The topical score says which article is *about* the question's concepts; it
 keeps a general article that mentions everything once from outranking the article devoted to the subject.
 
-Queries are expanded with the domain glossary into the corpus's languages, so an English "herniated disc"
-also looks for "diskusprolaps"; a follow-up without a topic of its own borrows the topic of earlier turns.
-A message that asks several things is searched whole and part by part, so each part gets a passage."""
+The query (bot/query.py) is the reading's focus, expanded with the domain glossary into the corpus's
+languages, so an English "herniated disc" also looks for "diskusprolaps"."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.corpus import Chunk
 from bot.embed import Embedder
-from bot.glossary import Glossary
 from bot.index import Index
 from bot.lexical import char_ngrams
-from bot.question_parts import QuestionSplitter
-
-CORPUS_LANGUAGES = ("sv", "da", "nb")
-TOPIC_MEMORY = 3  # earlier user turns searched for a topic to carry over
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str  # the user's message
-    language: str
-    concepts: tuple[str, ...]  # glossary concepts named in the message
-    topic: tuple[str, ...]  # topic concepts in force: the message's own, else borrowed from earlier turns
-    borrowed: str  # the earlier message the topic came from ("" when the message has its own)
-    expansion: tuple[str, ...]  # glossary terms of concepts+topic in the corpus languages
-    asks: tuple[str, ...] = ()  # kinds of section the message asks for ("seek_care")
-    parts: tuple[Query, ...] = ()  # one query per question the message asks, when it asks more than one
-
-    def part(self, i: int) -> Query:
-        """The message's i-th part (1-based), or the whole message for 0."""
-        return self.parts[i - 1] if i else self
-
-    @property
-    def dense_text(self) -> str:
-        return f"{self.borrowed} {self.text}".strip()
-
-    @property
-    def lexical_text(self) -> str:
-        # An English message's own words share only noise n-grams with Scandinavian passages.
-        own = "" if self.language == "en" else f"{self.borrowed} {self.text}"
-        return " ".join([own, *self.expansion]).strip()
+from bot.query import Query
 
 
 @dataclass(frozen=True)
@@ -77,41 +44,6 @@ class FusionWeights:
     section: float = 0.8  # share of its section's best lexical score a chunk gets (sections split for size)
     asked_section: float = 0.1  # for a passage in the kind of section the question asks for (seek care)
     dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
-
-
-class QueryBuilder:
-    def __init__(self, glossary: Glossary, splitter: QuestionSplitter | None = None):
-        self.glossary = glossary
-        self.splitter = splitter
-
-    def build(self, message: str, language: str, earlier_user_turns: Sequence[str] = ()) -> Query:
-        query = self._single(message, language, earlier_user_turns)
-        texts = self.splitter.split(message, language) if self.splitter else [message]
-        if len(texts) < 2:
-            return query
-        parts = []
-        for i, text in enumerate(texts):
-            part = self._single(text, language, [*earlier_user_turns, *texts[:i]])
-            if part.borrowed:  # name the borrowed topic, not the whole earlier part, or both parts look alike
-                part = dataclasses.replace(part, borrowed=" ".join(self.glossary.expansion(part.topic, [language], 1)))
-            parts.append(part)
-        return dataclasses.replace(query, parts=tuple(parts))
-
-    def _single(self, message: str, language: str, earlier_user_turns: Sequence[str]) -> Query:
-        matches = self.glossary.find(message)
-        concepts = tuple(dict.fromkeys(m.concept_id for m in matches))
-        topic = tuple(dict.fromkeys(m.concept_id for m in self.glossary.topic(matches)))
-        borrowed = ""
-        if not topic:
-            for turn in reversed(list(earlier_user_turns)[-TOPIC_MEMORY:]):
-                earlier = self.glossary.topic(self.glossary.find(turn))
-                if earlier:
-                    topic = tuple(dict.fromkeys(m.concept_id for m in earlier))
-                    borrowed = turn
-                    break
-        wanted = tuple(dict.fromkeys(concepts + topic))
-        expansion = tuple(self.glossary.expansion(wanted, CORPUS_LANGUAGES))
-        return Query(message, language, concepts, topic, borrowed, expansion, self.glossary.asks(concepts))
 
 
 class HybridRetriever:

@@ -1,5 +1,5 @@
 """Retrieval mechanisms on the real index and model: query expansion, fusion weights, topic carry-over,
-questions asked in parts, section-level lexical evidence, seek-care intent and section outlines."""
+section-level lexical evidence, seek-care intent and section outlines."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 
 from bot.glossary import Glossary
 from bot.lexical import char_ngrams
-from bot.question_parts import QuestionSplitter
-from bot.retrieve import FusionWeights, HybridRetriever, QueryBuilder
+from bot.query import QueryBuilder
+from bot.retrieve import FusionWeights, HybridRetriever
 
 
 @pytest.fixture(scope="module")
 def builder():
-    return QueryBuilder(Glossary.load(), QuestionSplitter.load())
+    return QueryBuilder(Glossary.load())
 
 
 @pytest.fixture(scope="module")
@@ -34,30 +34,30 @@ def retriever(index, embedder):
     ],
 )
 def test_a_term_is_expanded_into_the_corpus_languages(builder, message, language, expected):
-    query = builder.build(message, language)
+    query = builder.from_text(message, language)
     assert expected <= {term.lower() for term in query.expansion}
 
 
 def test_english_lexical_query_holds_only_glossary_terms(builder, retriever):
-    english = builder.build("Does a herniated disc need surgery?", "en")
+    english = builder.from_text("Does a herniated disc need surgery?", "en")
     assert "surgery" not in english.lexical_text.split() and "diskusprolaps" in english.lexical_text
     assert retriever.lexical_weight(english) == FusionWeights().glossary_only
-    nothing = builder.build("What does it cost?", "en")
+    nothing = builder.from_text("What does it cost?", "en")
     assert not nothing.expansion and retriever.lexical_weight(nothing) == 0.0
-    swedish = builder.build("Vad kostar det?", "sv")
+    swedish = builder.from_text("Vad kostar det?", "sv")
     assert retriever.lexical_weight(swedish) == FusionWeights().own_words
 
 
 def test_topic_is_borrowed_by_a_follow_up_and_replaced_by_a_new_one(builder):
     earlier = ["Jag har ont i hälsenan när jag springer"]
-    follow = builder.build("Hur länge ska jag träna?", "sv", earlier)
+    follow = builder.from_text("Hur länge ska jag träna?", "sv", earlier)
     assert follow.borrowed == earlier[0] and "achilles_tendon" in follow.topic
-    new = builder.build("Och vad är ischias?", "sv", earlier)
+    new = builder.from_text("Och vad är ischias?", "sv", earlier)
     assert not new.borrowed and new.topic == ("sciatica",)
 
 
 def test_fusion_adds_weighted_lexical_and_topical_evidence(builder, retriever, embedder):
-    query = builder.build("Hjälper excentrisk träning mot ont i hälsenan?", "sv")
+    query = builder.from_text("Hjälper excentrisk träning mot ont i hälsenan?", "sv")
     hits, vectors = retriever.search(query, k=3)
     top = hits[0]
     topical = retriever.topical(query)[retriever.index.chunk_doc[top.row]]
@@ -94,32 +94,8 @@ def test_a_long_section_shares_its_lexical_evidence_with_its_later_chunks(retrie
     np.testing.assert_array_equal(shared[alone], raw[alone])  # a one-chunk section keeps its own score
 
 
-@pytest.mark.parametrize(
-    ("message", "language", "parts"),
-    [
-        ("Vad är hälsporre och hur behandlas det?", "sv", ["Vad är hälsporre", "hur behandlas det?"]),
-        ("Hvad er iskias, og hvornår skal jeg til lægen?", "da", ["Hvad er iskias", "hvornår skal jeg til lægen?"]),
-        ("Hva er hælspore? Kan det gå over av seg selv?", "nb", ["Hva er hælspore?", "Kan det gå over av seg selv?"]),
-        ("What is sciatica and does it go away?", "en", ["What is sciatica", "does it go away?"]),
-        ("Jag har ont och svullet ben", "sv", ["Jag har ont och svullet ben"]),
-        ("Sciatica and why?", "en", ["Sciatica and why?"]),
-    ],
-)
-def test_a_message_is_split_where_it_asks_another_question(message, language, parts):
-    assert QuestionSplitter.load().split(message, language) == parts
-
-
-def test_each_part_of_a_question_gets_a_passage(builder, retriever):
-    query = builder.build("What is a heel spur and how is it treated?", "en")
-    assert [p.text for p in query.parts] == ["What is a heel spur", "how is it treated?"]
-    assert query.parts[1].borrowed == "heel spur"  # the topic by name, not the whole first part
-    hits, vectors = retriever.search(query, k=3)
-    assert len(vectors) == 3 and len({h.row for h in hits}) == 3
-    assert any(h.part == 2 and "Behandling" in h.chunk.section for h in hits)
-
-
 def test_a_question_about_seeing_a_doctor_leans_towards_seek_care_sections(builder, retriever):
-    query = builder.build("When should I see a doctor about pain in my legs?", "en")
+    query = builder.from_text("When should I see a doctor about pain in my legs?", "en")
     assert query.asks == ("seek_care",)
     plain = dataclasses.replace(query, asks=())
     asked, _ = retriever.search(query, k=3)
