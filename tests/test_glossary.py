@@ -172,6 +172,8 @@ def test_short_or_ambiguous_words_do_not_match_inside_unrelated_words(glossary, 
         "Does shockwave therapy help tennis elbow?",  # nor does a treatment the articles also name
         "I sprained my wrist, should I use ice?",
         "Overbelastning i skulderen efter svømning",
+        "I sprained my ankle yesterday",  # a sprain is a foot complaint the articles do not treat
+        "Jag har stukat foten och den är svullen",
     ],
 )
 def test_out_of_domain_questions_are_flagged_out_and_not_in(glossary, question):
@@ -189,8 +191,6 @@ def test_out_of_domain_questions_are_flagged_out_and_not_in(glossary, question):
         "Does stretching help with sciatica?",
         "Can I keep running with the pain?",
         "Jeg har ondt i hånden og i læggen",  # a leg region named beside another: still ours
-        "I sprained my ankle yesterday",
-        "Jag har stukat foten och den är svullen",
     ],
 )
 def test_in_domain_questions_are_flagged_in(glossary, question):

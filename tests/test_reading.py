@@ -87,6 +87,19 @@ def test_a_named_condition_outside_the_domain_takes_its_site_with_it(reader):
     assert reading.complaint.concept_id == "gout" and reading.covered is None and reading.uncovered == ()
 
 
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Jeg har en hård plet under foden, der gør ondt. Er dette en vorte?", "nb"),
+        ("Min storetå er rød og hævet. Kan det være urinsyregigt?", "da"),
+        ("I rolled my ankle again last week and it is swollen. Should I wear a brace?", "en"),
+    ],
+)
+def test_a_foot_complaint_the_articles_do_not_treat_is_not_covered(reader, message, language):
+    reading = reader.read(message, language)
+    assert reading.complaint.scope == "out" and reading.covered is None
+
+
 def test_negated_complaints_do_not_count(reader):
     reading = reader.read("No numbness and it is not my knee: my heel hurts every morning. What helps?", "en")
     assert {"numbness", "knee"} <= set(reading.negated)
