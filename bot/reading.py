@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -39,6 +39,7 @@ COMPLAINT_CHARS = 70  # the words around the complaint's term ("ont under hälen
 NEGATION_WORDS = 5  # words a negation covers ("no pain down the leg")
 VAGUE_WORDS = 8  # a complaint without a body site this short asks for a clarifying question
 TOPIC_MEMORY = 3  # earlier user turns searched for a topic to carry over
+TOPIC_TERMS = 3  # topic concepts named in a focus
 # Concept kinds: sites and conditions can be the complaint; symptoms say that a sentence is a complaint.
 SITE_KINDS = frozenset({"anatomy"})
 CONDITION_KINDS = frozenset({"condition"})
@@ -118,7 +119,6 @@ class Complaint:
     scope: str
     sentence: str  # the sentence that names it
     score: float  # how central it is to the message (see Reader.complaints)
-    cued: bool = True  # named with a symptom or as a condition, not only inside a question
     term: str = ""  # the glossary term it was named by ("vorte", "knee")
 
 
@@ -136,7 +136,6 @@ class Reading:
     focus: str  # the bounded text to encode: question(s) and complaint
     topic: tuple[str, ...] = ()  # in-domain sites and conditions in force (the message's own, else borrowed)
     borrowed: str = ""  # the earlier user turn the topic came from, when the message names none
-    matches: tuple[ConceptMatch, ...] = field(default=(), repr=False)
 
     @property
     def question(self) -> str:
@@ -150,7 +149,7 @@ class Reading:
             return self.complaint
         if self.complaint.kind in CONDITION_KINDS:
             return None
-        return next((c for c in self.others if c.scope == "in" and c.kind in SITE_KINDS and c.cued), None)
+        return next((c for c in self.others if c.scope == "in" and c.kind in SITE_KINDS), None)
 
     @property
     def uncovered(self) -> tuple[Complaint, ...]:
@@ -158,7 +157,7 @@ class Reading:
         covered = self.covered
         if covered is None:
             return ()
-        return tuple(c for c in (self.complaint, *self.others) if c and c.scope == "out" and c.cued)
+        return tuple(c for c in (self.complaint, *self.others) if c and c.scope == "out")
 
 
 class Reader:
@@ -243,9 +242,10 @@ class Reader:
     def complaints(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> list[Complaint]:
         """Body sites and conditions the writer complains about, most central first.
 
-        A site or condition scores when its sentence also names a symptom or condition (a complaint, not a
-        passing mention: "I run in the park"), when a question names it, and a named condition more than a
-        site; a broad site ("my legs") less. The first complaint wins ties. A site's scope follows a condition
+        Only a site named with a symptom or condition, or a named condition, is a complaint (not a passing
+        mention: "I run in the park", "keep the knee straight during the exercise"). It scores for that, for
+        being named in a question, a named condition more than a site, a broad site ("my legs") less. The
+        first complaint wins ties. A site's scope follows a condition
         named with it ("pain from the hip down the leg" is sciatic; "a wart under my foot" is not ours)."""
         live = [m for m in mentions if not m.negated]
         cued = {m.sentence for m in live if m.kind in COMPLAINT_CUE_KINDS}
@@ -287,9 +287,8 @@ class Reader:
             else:
                 scope = m.domain
             info[m.concept_id] = (m.kind, scope, m.sentence, m.term)
-        ranked = sorted((c for c in scores if scores[c] >= 2), key=lambda c: (-scores[c], first[c]))
-        return [Complaint(c, info[c][0], info[c][1], sentences[info[c][2]], scores[c], cues[c], info[c][3])
-                for c in ranked]
+        ranked = sorted((c for c in scores if cues[c]), key=lambda c: (-scores[c], first[c]))
+        return [Complaint(c, info[c][0], info[c][1], sentences[info[c][2]], scores[c], info[c][3]) for c in ranked]
 
     def topic(self, concepts: tuple[str, ...], earlier: Sequence[str]) -> tuple[tuple[str, ...], str]:
         """The message's own in-domain sites and conditions, else those of the latest earlier turn naming any."""
@@ -326,11 +325,11 @@ class Reader:
     # -- focus -----------------------------------------------------------------------------------------
     def focus(self, reading: Reading, borrowed: str) -> str:
         """What is encoded: the complaint in a few words around its term, then the question sentences, within
-        FOCUS_CHARS; a follow-up without a topic of its own is prefixed with the topic's terms."""
+        FOCUS_CHARS; without a complaint, the topic's terms (the story's, or a follow-up's borrowed one) first."""
         parts: list[str] = []
-        if borrowed:
-            parts.append(" ".join(self.glossary.expansion(reading.topic, [reading.language], 1)))
         complaint = reading.covered or reading.complaint
+        if borrowed or (complaint is None and reading.topic):  # name the topic the question is about
+            parts.append(" ".join(self.glossary.expansion(reading.topic[:TOPIC_TERMS], [reading.language], 1)))
         if complaint and complaint.sentence not in reading.questions:
             parts.append(_around(complaint.sentence, complaint.term, COMPLAINT_CHARS))
         parts.extend(_cut(q, SENTENCE_CHARS) for q in reading.questions)

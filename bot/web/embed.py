@@ -33,7 +33,7 @@ MAX_DOC_IDS = 12
 
 class FeedbackIn(BaseModel):
     message: str = Field(max_length=MAX_CHARS)
-    kind: Literal["answer", "redflag", "out_of_scope", "invalid"]
+    kind: Literal["answer", "redflag", "out_of_scope", "invalid", "clarify"]
     doc_ids: list[str] = Field(default_factory=list, max_length=MAX_DOC_IDS)
     vote: Literal["up", "down"]
 
