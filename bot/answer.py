@@ -1,26 +1,36 @@
-"""Reply composition: fixed frames per language (data/lang/<code>/templates.yaml) around sentences quoted
-verbatim from the retrieved passages. Nothing here writes medical text of its own."""
+"""Reply composition: fixed frames per language (data/lang/<code>/templates.yaml) around quote units.
+
+The units shown are the ones that answer what was asked: retrieval scores them, the question's intent adds
+its preferences (data/answer_intents.yaml: a duration question wants a unit with a time span, a danger
+question the warning signs), and a relevance floor keeps filler out. Units whose role is never quoted
+(contents lists, teasers, link text, the article's own question, study methods) are never shown. When no
+unit has what the intent asks for, the reply says the sources do not say it. The condition's own care advice
+closes the reply, cited. Nothing here writes medical text of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from bot.config import DATA_DIR
-from bot.corpus import SECTION_SEPARATOR
 from bot.index import Index
-from bot.reply import Citation
+from bot.reply import Citation, Quote
 from bot.retrieve import Hit, Query
+from bot.roles import RoleBook
 from bot.text import fold
+from bot.translations import Translations, label
+from bot.units import Unit, display_text
 
-TOP_SENTENCES = 2  # quoted from the best passage
-OTHER_SENTENCES = 1  # quoted from each further passage
-KEYWORD_BONUS = 0.03  # per query term a sentence contains, on top of its cosine
-MAX_BONUS = 0.09
+MAX_QUOTES = 4
+MIN_QUOTES = 2
+FLOOR = 0.06  # a unit this far below the best one is filler, not an answer
+SECOND_FLOOR = 0.12  # ... but the second quote may come from this far, when there is no closer one
+CONTEXT_PENALTY = 0.05  # a context unit says little on its own
+CARE_ROLES = ("seek_care", "warning_signs")
 
 
 def load_templates(data_dir: Path = DATA_DIR) -> dict[str, dict]:
@@ -31,114 +41,192 @@ def load_templates(data_dir: Path = DATA_DIR) -> dict[str, dict]:
 
 
 @dataclass(frozen=True)
-class Quote:
-    n: int
-    sentence: str
+class IntentPreference:
+    roles: dict[str, float] = field(default_factory=dict)
+    kinds: dict[str, float] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)
+    requires: str | None = None
+    care_first: bool = False
+
+
+def load_intents(path: Path = DATA_DIR / "answer_intents.yaml") -> dict[str, IntentPreference]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {name: IntentPreference(**(spec or {})) for name, spec in data.items()}
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    citations: list[Citation]
+    quotes: list[Quote]
+
+
+@dataclass(frozen=True)
+class _Pick:
+    unit_index: int
+    score: float
+    hit: Hit | None
 
 
 class Composer:
-    def __init__(self, index: Index, templates: dict[str, dict]):
+    def __init__(self, index: Index, templates: dict[str, dict], roles: RoleBook,
+                 intents: dict[str, IntentPreference], translations: Translations | None = None):
         self.index = index
         self.templates = templates
-        # (doc, section) -> its subsections' headings, in article order: a cited section introduction
-        # ("8 principles for rehabilitation") is followed by the list the question is usually after.
-        self.subsections: dict[tuple[str, str], list[str]] = {}
-        for chunk in index.chunks:
-            parent, separator, child = chunk.section.partition(SECTION_SEPARATOR)
-            if separator:
-                items = self.subsections.setdefault((chunk.doc_id, parent), [])
-                if child not in items:
-                    items.append(child)
+        self.rolebook = roles
+        self.intents = intents
+        self.translations = translations
+        self.roles = [roles.role(u) for u in index.units]
+        self.features = [roles.features(u) for u in index.units]
+        self.units_of_doc: dict[str, list[int]] = {}
+        for i, unit in enumerate(index.units):
+            self.units_of_doc.setdefault(unit.doc_id, []).append(i)
 
     def t(self, language: str) -> dict:
         return self.templates.get(language) or self.templates["en"]
 
-    # -- sentence choice -------------------------------------------------------------------------
-    def _keys(self, query: Query) -> list[str]:
-        """Folded words and glossary terms of the question, cut to a stem-like prefix."""
-        words = fold(f"{query.text} {' '.join(query.expansion)}").split()
-        return list(dict.fromkeys(w[:6] for w in words if len(w) >= 4))
+    # -- choice ----------------------------------------------------------------------------------
+    def bonus(self, i: int, prefs: IntentPreference) -> float:
+        unit = self.index.units[i]
+        value = prefs.roles.get(self.roles[i], 0.0) + prefs.kinds.get(unit.kind, 0.0)
+        value += sum(prefs.features.get(f, 0.0) for f in self.features[i])
+        return value - (CONTEXT_PENALTY if self.roles[i] == "context" else 0.0)
 
-    def best_sentences(self, hit: Hit, query: Query, vector: np.ndarray, count: int) -> list[str]:
-        """The ``count`` sentences of the passage closest to the question, in the passage's own order."""
-        start, end = self.index.sentence_offsets[hit.row], self.index.sentence_offsets[hit.row + 1]
-        sentences = hit.chunk.sentences
-        if not sentences:
-            return []
-        scores = self.index.sentence_vectors[start:end] @ vector
-        keys = self._keys(query)
-        for i, sentence in enumerate(sentences):
-            folded = fold(sentence)
-            scores[i] += min(MAX_BONUS, KEYWORD_BONUS * sum(k in folded for k in keys))
-            if sentence.rstrip().endswith("?"):
-                scores[i] -= 1.0  # an article's own question (FAQ heading, reader's letter) answers nothing
-        chosen = sorted(np.argsort(-scores)[:count])
-        return [sentences[i] for i in chosen]
+    def shown_before(self, unit: Unit, earlier_replies: Sequence[str]) -> bool:
+        key = fold(display_text(unit.parts[0].text, unit.kind))[:80]
+        return any(key in fold(reply) for reply in earlier_replies)
 
-    # -- replies ---------------------------------------------------------------------------------
-    def citation(self, n: int, hit: Hit) -> Citation:
-        doc = self.index.documents[hit.chunk.doc_id]
-        return Citation(
-            n=n, doc_id=doc.doc_id, title=doc.title, publisher=doc.publisher, section=hit.chunk.section,
-            source=doc.source, language=doc.language, score=round(hit.score, 4), text=hit.chunk.text,
-        )
+    def care_units(self, doc_id: str) -> list[int]:
+        """The article's own care advice, else the fallback article's."""
+        own = [i for i in self.units_of_doc.get(doc_id, []) if self.roles[i] in CARE_ROLES]
+        if own:
+            return own
+        fallback = self.rolebook.care_fallback_doc
+        return [i for i in self.units_of_doc.get(fallback, []) if self.roles[i] in CARE_ROLES]
 
-    def answer(
-        self, query: Query, hits: Sequence[Hit], vectors: np.ndarray, language: str, note: str = ""
-    ) -> tuple[str, list[Citation]]:
-        """``vectors``: the whole message's query vector, then one per part; each passage's sentences are
-        chosen by the query that found it."""
-        t = self.t(language)
-        citations = [self.citation(n, hit) for n, hit in enumerate(hits, 1)]
-        quotes: dict[str, list[Quote]] = {}
-        sections: dict[str, list[str]] = {}
-        for n, hit in enumerate(hits, 1):
-            count = TOP_SENTENCES if n == 1 else OTHER_SENTENCES
-            quotes.setdefault(hit.chunk.doc_id, []).extend(
-                Quote(n, s) for s in self.best_sentences(hit, query.part(hit.part), vectors[hit.part], count)
-            )
-            sections.setdefault(hit.chunk.doc_id, [])
-            if hit.chunk.section not in sections[hit.chunk.doc_id]:
-                sections[hit.chunk.doc_id].append(hit.chunk.section)
-        lines = [note] if note else []
-        lines += [t["answer_intro"], ""]
-        for doc_id, doc_quotes in quotes.items():
-            doc = self.index.documents[doc_id]
-            header = f"**{doc.title}** ({doc.publisher}) · {'; '.join(sections[doc_id])}"
-            if doc.language != language:
-                header += " " + t["source_language_note"].format(language=t["language_names"][doc.language])
-            lines.append(header)
-            lines += [f"> {q.sentence} [{q.n}]" for q in doc_quotes]
-            for section in sections[doc_id]:
-                if items := self.subsections.get((doc_id, section)):
-                    lines.append(t["section_outline"].format(items=" · ".join(items)))
-            lines.append("")
-        seek = self.seek_care(hits[0], query, vectors[0], len(citations) + 1) if hits else None
-        if seek:
-            citation, sentence = seek
-            citations.append(citation)
-            lines += [t["seek_care_heading"].format(title=citation.title), f"> {sentence} [{citation.n}]", ""]
-        lines.append(f"_{t['disclaimer']}_")
-        return "\n".join(lines), citations
+    def choose(self, hits: Sequence[Hit], vector: np.ndarray, intent: str,
+               earlier_replies: Sequence[str] = ()) -> tuple[list[_Pick], _Pick | None]:
+        """The quotes in display order, and the care advice to close with (None when a quote is care advice)."""
+        prefs = self.intents.get(intent) or IntentPreference()
+        picks: dict[int, _Pick] = {}
+        for hit in hits:
+            i = hit.unit_index
+            if i in picks or not self.rolebook.quotable(self.roles[i]):
+                continue
+            if self.shown_before(self.index.units[i], earlier_replies):
+                continue
+            picks[i] = _Pick(i, hit.score + self.bonus(i, prefs), hit)
+        ranked = sorted(picks.values(), key=lambda p: -p.score)
+        if prefs.care_first and ranked:
+            care = self.best_care(ranked[0], vector, earlier_replies)
+            if care and care.unit_index not in picks:
+                care = _Pick(care.unit_index, ranked[0].score + self.bonus(care.unit_index, prefs), None)
+                ranked = sorted([*ranked, care], key=lambda p: -p.score)
+        chosen: list[_Pick] = []
+        seen: set[str] = set()
+        for pick in ranked:
+            if len(chosen) == MAX_QUOTES:
+                break
+            limit = FLOOR if len(chosen) >= MIN_QUOTES else SECOND_FLOOR
+            if chosen and pick.score < chosen[0].score - limit:
+                break
+            key = fold(display_text(self.index.units[pick.unit_index].text, "sentence"))
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(pick)
+        if any(self.roles[p.unit_index] in CARE_ROLES for p in chosen) or not chosen:
+            return chosen, None
+        return chosen, self.best_care(chosen[0], vector, earlier_replies)
 
-    def seek_care(self, top: Hit, query: Query, vector: np.ndarray, n: int) -> tuple[Citation, str] | None:
-        """The top source's own advice on when to seek care, if it has any and it was not already quoted."""
-        rows = [
-            i for i, c in enumerate(self.index.chunks)
-            if c.doc_id == top.chunk.doc_id and c.seek_care and i != top.row
-        ]
-        if not rows:
+    def best_care(self, top: _Pick, vector: np.ndarray, earlier_replies: Sequence[str]) -> _Pick | None:
+        doc_id = self.index.units[top.unit_index].doc_id
+        candidates = [i for i in self.care_units(doc_id)
+                      if not self.shown_before(self.index.units[i], earlier_replies)]
+        if not candidates:
             return None
-        start = [self.index.sentence_offsets[i] for i in rows]
-        best_row, best_score = max(
-            ((row, float(np.max(self.index.sentence_vectors[s : self.index.sentence_offsets[row + 1]] @ vector,
-                                 initial=-1.0)))
-             for row, s in zip(rows, start, strict=True)),
-            key=lambda x: x[1],
+        rows = np.isin(self.index.unit_of_row, candidates)
+        sims = np.full(len(self.index.units), -1.0)
+        np.maximum.at(sims, self.index.unit_of_row[rows], self.index.unit_vectors[rows] @ vector)
+        best = max(candidates, key=lambda i: sims[i])
+        return _Pick(best, float(sims[best]), None)
+
+    def answered(self, chosen: Sequence[_Pick], intent: str) -> bool:
+        """Whether a chosen unit has what the intent asks for (always, for intents that ask for nothing)."""
+        wanted = (self.intents.get(intent) or IntentPreference()).requires
+        return not wanted or any(wanted in self.features[p.unit_index] for p in chosen)
+
+    # -- reply -----------------------------------------------------------------------------------
+    def answer(self, query: Query, hits: Sequence[Hit], vector: np.ndarray, language: str,
+               intent: str = "general", note: str = "", earlier_replies: Sequence[str] = ()) -> Composed:
+        """``vector``: the question's vector (the first row when several are given)."""
+        vector = np.atleast_2d(vector)[0]
+        t = self.t(language)
+        chosen, care = self.choose(hits, vector, intent, earlier_replies)
+        citations: list[Citation] = []
+        numbers: dict[int, int] = {}  # chunk row -> citation number
+        shown = [*((p, False) for p in chosen), *([(care, True)] if care else [])]
+        # Sources are numbered by how well they answer: the article retrieval found is [1] even when the care
+        # advice quoted first comes from the leg-pain article.
+        for pick, _ in sorted(shown, key=lambda x: (x[0].hit is None, -(x[0].hit.score if x[0].hit else 0.0))):
+            self.cite(pick, citations, numbers)
+        quotes = [self.quote(pick, language, numbers, is_care) for pick, is_care in shown]
+        lines = [note] if note else []
+        answered = not chosen or self.answered(chosen, intent)
+        lines += [t["answer_intro"] if answered else t["not_in_sources"][intent], ""]
+        for quote in quotes:
+            if quote is quotes[-1] and care:
+                title = self.index.documents[quote.doc_id].title
+                lines.append(t["seek_care_heading"].format(title=title))
+            lines += self.quote_lines(quote, language)
+            lines.append("")
+        lines.append(t["sources_heading"])
+        for c in citations:
+            line = f"[{c.n}] **{c.title}** ({c.publisher}) · {c.section}"
+            if c.language != language:
+                line += " " + t["source_language_note"].format(language=t["language_names"][c.language])
+            lines.append(line)
+        lines += ["", f"_{t['disclaimer']}_"]
+        return Composed("\n".join(lines), citations, quotes)
+
+    def cite(self, pick: _Pick, citations: list[Citation], numbers: dict[int, int]) -> None:
+        row = int(self.index.unit_chunk[pick.unit_index])
+        if row not in numbers:
+            numbers[row] = len(citations) + 1
+            citations.append(self.citation(numbers[row], row, pick.score))
+
+    def quote(self, pick: _Pick, language: str, numbers: dict[int, int], is_care: bool) -> Quote:
+        i = pick.unit_index
+        unit = self.index.units[i]
+        role = self.roles[i]
+        if is_care and role not in CARE_ROLES:
+            role = "seek_care"
+        text, original, source = unit.text, None, None
+        if self.translations is not None:
+            rendered = self.translations.render_unit(unit, language)
+            text, original, source = rendered.text, rendered.original, rendered.translated_from
+        shown_language = language if source else unit.language
+        return Quote(
+            n=numbers[int(self.index.unit_chunk[i])], text=display_text(text, unit.kind), language=shown_language,
+            role=role, doc_id=unit.doc_id, unit_id=unit.id,
+            original=display_text(original, unit.kind) if original else None, translated_from=source,
         )
-        hit = Hit(self.index.chunks[best_row], best_row, best_score, best_score, 0.0)
-        sentence = self.best_sentences(hit, query, vector, 1)
-        return (self.citation(n, hit), sentence[0]) if sentence else None
+
+    def quote_lines(self, quote: Quote, language: str) -> list[str]:
+        lines = quote.text.split("\n")
+        lines[-1] += f" [{quote.n}]"
+        out = [f"> {line}" for line in lines]
+        if quote.translated_from:
+            out.append(f"_{label(language, quote.translated_from)}_")
+        return out
+
+    def citation(self, n: int, row: int, score: float) -> Citation:
+        chunk = self.index.chunks[row]
+        doc = self.index.documents[chunk.doc_id]
+        return Citation(
+            n=n, doc_id=doc.doc_id, title=doc.title, publisher=doc.publisher, section=chunk.section,
+            source=doc.source, language=doc.language, score=round(score, 4), text=chunk.text,
+        )
 
     def out_of_scope(self, language: str, note: str = "") -> str:
         return "\n\n".join(x for x in (note, self.t(language)["out_of_scope"]) if x)

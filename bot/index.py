@@ -1,6 +1,7 @@
 """Build, check and load ``index/``: FAISS vectors for chunks and sentences, char n-gram BM25 over chunks,
-concept BM25 over documents (glossary concepts each article names), the chunk table, and ``manifest.json``
-recording what the index was built from.
+concept BM25 over documents (glossary concepts each article names), the chunk table, the quote units with a
+vector and n-grams for every language version of each unit (the article's own and its stored translations),
+and ``manifest.json`` recording what the index was built from.
 
 A stale index (corpus edited, another embedding model) or a corrupt one (a file missing, truncated or
 altered) is explained in one line and rebuilt, never surfaced as a stack trace."""
@@ -16,18 +17,21 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+import yaml
 
 from bot.config import DATA_DIR, Settings
 from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
 from bot.embed import Embedder, load_embedder
 from bot.glossary import Glossary
 from bot.lexical import BM25, char_ngrams
-from bot.translations import translations_fingerprint
+from bot.redflags import semantic as redflag_net  # layer 2 of the red flags: its description vectors
+from bot.translations import Translations, translations_fingerprint
+from bot.units import UNIT_CUES, Part, Unit, cut_units
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CHUNKING = {"min_chars": 200, "max_chars": 900}
 FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "ngrams.npz", "ngrams.json", "concepts.npz",
-         "concepts.json")
+         "concepts.json", "units.json", "units.faiss", "unit_ngrams.npz", "unit_ngrams.json")
 EMBED_BATCH = 32
 FAISS_KINDS = ("auto", "flat", "hnsw")
 # Measured by benchmarks/scale.py on 2 cores: a flat search of 384-dim vectors passes 5 ms near 24,000 chunks;
@@ -63,6 +67,13 @@ class Index:
     concepts: BM25  # over documents' glossary concepts, rows in ``doc_order``
     doc_order: list[str]
     chunk_doc: np.ndarray  # chunk row -> row in doc_order
+    units: list[Unit]
+    unit_vectors: np.ndarray  # (n_rows, dim): one row per language version of a unit
+    unit_of_row: np.ndarray  # version row -> unit index
+    row_language: list[str]  # version row -> its language
+    unit_ngrams: BM25  # over the version rows' character n-grams
+    unit_chunk: np.ndarray  # unit index -> the chunk row holding its first sentence
+    seek_care: dict[str, list[str]]  # doc_id -> the article's seek-care headings
 
 
 class IndexUnusable(RuntimeError):
@@ -72,6 +83,21 @@ class IndexUnusable(RuntimeError):
 def passage_text(chunk: Chunk, doc: DocumentInfo) -> str:
     """What gets embedded and BM25-indexed for a chunk: title and section give short passages their context."""
     return f"{doc.title}. {chunk.section}.\n{chunk.text}"
+
+
+def unit_text(unit: Unit, text: str) -> str:
+    """What gets embedded for one language version of a unit: the section names its subject."""
+    return f"{unit.section}.\n{text}"
+
+
+def units_fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """Hash of the cues that cut units (bot/units.py): the units are stored in the index, so editing these
+    makes it stale; the other cues in the same files (roles) are read at load time and do not."""
+    digest = hashlib.sha256()
+    for path in sorted((data_dir / "lang").glob("*/roles.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        digest.update(json.dumps({k: data.get(k) for k in UNIT_CUES}, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def glossary_fingerprint(data_dir: Path = DATA_DIR) -> str:
@@ -133,6 +159,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     sentences = [s for c in chunks for s in c.sentences]
     chunk_vectors = _embed(embedder, passages, progress, "chunks")
     sentence_vectors = _embed(embedder, sentences, progress, "sentences")
+    units = [u for d in documents for u in cut_units(d)]
+    translations = Translations.load(settings.corpus_dir, settings.translations, documents)
+    rows = [(i, lang, text) for i, u in enumerate(units) for lang, text in translations.unit_versions(u).items()]
+    unit_vectors = _embed(embedder, [unit_text(units[i], t) for i, _, t in rows], progress, "units")
 
     folder = settings.index_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,12 +172,21 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     faiss.write_index(faiss_index(chunk_vectors, faiss_kind), str(folder / "chunks.faiss"))
     faiss.write_index(faiss_index(sentence_vectors, "flat"), str(folder / "sentences.faiss"))
     BM25([char_ngrams(p) for p in passages]).save(folder, "ngrams")
+    unit_table = {
+        "units": [asdict(u) for u in units],
+        "rows": [[i, lang] for i, lang, _ in rows],
+        "seek_care": {d.doc_id: list(d.seek_care) for d in documents},
+    }
+    (folder / "units.json").write_text(json.dumps(unit_table, ensure_ascii=False), encoding="utf-8")
+    faiss.write_index(faiss_index(unit_vectors, "flat"), str(folder / "units.faiss"))
+    BM25([char_ngrams(unit_text(units[i], t)) for i, _, t in rows]).save(folder, "unit_ngrams")
     glossary = Glossary.load()
     doc_order = sorted(info)
     doc_concepts: dict[str, list[str]] = {d: [] for d in doc_order}
     for chunk, passage in zip(chunks, passages, strict=True):
         doc_concepts[chunk.doc_id] += [m.concept_id for m in glossary.find(passage)]
     BM25([doc_concepts[d] for d in doc_order]).save(folder, "concepts")
+    net_fingerprint = redflag_net.write_vectors(embedder, folder)
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.name,
@@ -156,15 +195,19 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         "corpus": str(settings.corpus_dir),
         "corpus_fingerprint": corpus_fingerprint(settings.corpus_dir),
         "glossary_fingerprint": glossary_fingerprint(),
+        "units_fingerprint": units_fingerprint(),
         "translations_fingerprint": translations_fingerprint(settings.corpus_dir, settings.translations),
         "doc_order": doc_order,
         "chunking": CHUNKING,
         "documents": len(documents),
         "chunks": len(chunks),
         "sentences": len(sentences),
+        "units": len(units),
+        "unit_versions": len(rows),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
-        "files": {name: _sha256(folder / name) for name in FILES},
+        "redflag_net_fingerprint": net_fingerprint,
+        "files": {name: _sha256(folder / name) for name in (*FILES, *redflag_net.FILES)},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
@@ -196,8 +239,12 @@ def index_status(settings: Settings) -> IndexStatus:
         return IndexStatus(False, f"stale: built with FAISS {manifest.get('faiss')}, asked for {settings.faiss_kind}")
     if manifest.get("chunking") != CHUNKING:
         return IndexStatus(False, "stale: chunking settings changed")
+    if manifest.get("redflag_net_fingerprint") != redflag_net.fingerprint():
+        return IndexStatus(False, "stale: the red-flag descriptions changed since the index was built")
     if manifest.get("glossary_fingerprint") != glossary_fingerprint():
         return IndexStatus(False, "stale: the glossary changed since the index was built")
+    if manifest.get("units_fingerprint") != units_fingerprint():
+        return IndexStatus(False, "stale: the quote unit cues changed since the index was built")
     if settings.corpus_dir.is_dir() and manifest.get("corpus_fingerprint") != corpus_fingerprint(settings.corpus_dir):
         return IndexStatus(False, "stale: the corpus changed since the index was built")
     if manifest.get("translations_fingerprint") != translations_fingerprint(settings.corpus_dir, settings.translations):
@@ -228,15 +275,38 @@ def load_index(settings: Settings) -> Index:
         concepts = BM25.load(folder, "concepts")
         doc_order = list(manifest["doc_order"])
         chunk_doc = np.array([doc_order.index(c.doc_id) for c in chunks], dtype=np.int64)
+        unit_table = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+        units = [Unit(**{**u, "parts": tuple(Part(**p) for p in u["parts"])}) for u in unit_table["units"]]
+        unit_index = faiss.read_index(str(folder / "units.faiss"))
+        unit_vectors = unit_index.reconstruct_n(0, unit_index.ntotal)
+        unit_of_row = np.array([r[0] for r in unit_table["rows"]], dtype=np.int64)
+        row_language = [r[1] for r in unit_table["rows"]]
+        unit_ngrams = BM25.load(folder, "unit_ngrams")
     except Exception as exc:  # any unreadable part means the same thing: rebuild
         raise IndexUnusable(f"corrupt: {type(exc).__name__}: {exc}") from exc
     sizes = [len(c.sentences) for c in chunks]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     if chunk_index.ntotal != len(chunks) or len(sentence_vectors) != offsets[-1]:
         raise IndexUnusable("corrupt: vector counts do not match the chunk table")
+    if len(unit_vectors) != len(unit_of_row):
+        raise IndexUnusable("corrupt: vector counts do not match the unit table")
     return Index(
-        manifest, documents, chunks, chunk_index, sentence_vectors, offsets, ngrams, concepts, doc_order, chunk_doc
+        manifest, documents, chunks, chunk_index, sentence_vectors, offsets, ngrams, concepts, doc_order, chunk_doc,
+        units, unit_vectors, unit_of_row, row_language, unit_ngrams, unit_chunks(units, chunks),
+        unit_table["seek_care"],
     )
+
+
+def unit_chunks(units: list[Unit], chunks: list[Chunk]) -> np.ndarray:
+    """For each unit, the chunk row holding its first sentence (the passage a citation shows)."""
+    where: dict[tuple[str, str], int] = {}
+    for row, chunk in enumerate(chunks):
+        for sentence in chunk.sentences:
+            where.setdefault((chunk.doc_id, sentence), row)
+    first_of_doc = {}
+    for row, chunk in enumerate(chunks):
+        first_of_doc.setdefault(chunk.doc_id, row)
+    return np.array([where.get((u.doc_id, u.parts[0].text), first_of_doc[u.doc_id]) for u in units], dtype=np.int64)
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None) -> Index:

@@ -6,7 +6,12 @@ terms for an English question. The topical score says which article is *about* t
 keeps a general article that mentions everything once from outranking the article devoted to the subject.
 
 The query (bot/query.py) is the reading's focus, expanded with the domain glossary into the corpus's
-languages, so an English "herniated disc" also looks for "diskusprolaps"."""
+languages, so an English "herniated disc" also looks for "diskusprolaps".
+
+Hits are quote units (bot/units.py): a unit scores by its own closeness to the question (its best language
+version: the article's text or a stored translation) and by the score of the passage that holds it, so the
+article and section found by passage retrieval keep deciding where an answer comes from, and the unit decides
+which lines of it are quoted."""
 
 from __future__ import annotations
 
@@ -15,20 +20,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.corpus import Chunk
-from bot.embed import Embedder
 from bot.index import Index
 from bot.lexical import char_ngrams
 from bot.query import Query
+from bot.units import Unit
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A quote unit found for the question, with the passage (chunk) that holds it."""
+
     chunk: Chunk
     row: int  # chunk row in the index
-    score: float  # fused
+    score: float  # fused: the unit's own evidence plus its passage's
     dense: float  # cosine of query and passage
-    lexical: float  # BM25 as a share of the query's best possible score, 0..1
+    lexical: float  # the passage's BM25 as a share of the query's best possible score, 0..1
     part: int = 0  # which query found it: 0 the whole message, i the message's i-th part
+    unit: Unit | None = None
+    unit_index: int = -1  # row in index.units
+    unit_dense: float = 0.0  # cosine of query and the unit's closest language version
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,17 @@ class FusionWeights:
     section: float = 0.8  # share of its section's best lexical score a chunk gets (sections split for size)
     asked_section: float = 0.1  # for a passage in the kind of section the question asks for (seek care)
     dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
+    unit_dense: float = 0.6  # a unit's own cosine with the question
+    unit_lexical: float = 0.1  # a unit's own n-gram evidence (any language version)
+    unit_passage: float = 1.0  # the fused score of the passage holding it
+    units: int = 30  # unit hits returned: enough for the composer's intent preferences to choose from
 
 
 class HybridRetriever:
-    def __init__(self, index: Index, embedder: Embedder, weights: FusionWeights | None = None):
+    """Searches with a query vector computed once per turn by the caller (``Embedder.queries``)."""
+
+    def __init__(self, index: Index, weights: FusionWeights | None = None):
         self.index = index
-        self.embedder = embedder
         self.weights = weights or FusionWeights()
         sections = [(c.doc_id, c.section) for c in index.chunks]
         ids = {key: i for i, key in enumerate(dict.fromkeys(sections))}
@@ -91,30 +106,33 @@ class HybridRetriever:
         w = self.weights.sentence
         return (1 - w) * passage + w * best
 
-    def search(self, query: Query, k: int = 3) -> tuple[list[Hit], np.ndarray]:
-        """Top-k chunks, best first, and the query vectors (reused to pick sentences): row 0 for the whole
-        message, row i for its i-th part.
+    def search(self, query: Query, vectors: np.ndarray, k: int | None = None) -> list[Hit]:
+        """Quote units, best first. ``vectors``: the question's vector (1-D), or rows for the whole message
+        then each of its parts (2-D), as ``Embedder.queries`` returns them.
 
-        A message with several parts keeps the whole message's best passage first, then each part's best
-        passage not already chosen, then the whole message's next ones."""
-        vectors = self.embedder.queries([query.dense_text, *(p.dense_text for p in query.parts)])
+        A message with several parts (and a vector per part) keeps the whole message's best unit first,
+        then each part's best unit not already chosen, then the whole message's next ones."""
+        vectors = np.atleast_2d(vectors)
+        k = k or self.weights.units
         hits = self._search(query, vectors[0], k)
-        if query.parts:
-            chosen = {hits[0].row: hits[0]}
+        if query.parts and len(vectors) > len(query.parts):
+            chosen = {hits[0].unit_index: hits[0]} if hits else {}
             for i, part in enumerate(query.parts, 1):
                 ranked = self._search(part, vectors[i], len(chosen) + 1, part=i)
-                found = next(h for h in ranked if h.row not in chosen)
-                chosen[found.row] = found
+                found = next((h for h in ranked if h.unit_index not in chosen), None)
+                if found:
+                    chosen[found.unit_index] = found
             for hit in hits[1:]:
-                chosen.setdefault(hit.row, hit)
+                chosen.setdefault(hit.unit_index, hit)
             hits = list(chosen.values())[:k]
-        return hits, vectors
+        return hits
 
-    def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
-        """Candidates are the dense pool plus the lexical pool; every candidate gets its exact dense score, so
-        a passage that only the lexical or topical side found is still fused on equal terms."""
+    def passages(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fused, dense and lexical score of every passage (chunk); passages outside the candidate pools get
+        no fused score (-inf). Candidates are the dense pool plus the lexical pool; every candidate gets its
+        exact dense score, so a passage that only the lexical or topical side found is fused on equal terms."""
         n = len(self.index.chunks)
-        pool = min(n, max(self.weights.dense_pool, k))
+        pool = min(n, self.weights.dense_pool)
         _, dense_rows = self.index.chunk_index.search(vector[None, :], pool)
 
         weight = self.lexical_weight(query)
@@ -123,15 +141,37 @@ class HybridRetriever:
             lexical = self.section_lexical(self.index.ngrams.normalised(char_ngrams(query.lexical_text)))
         lexical_rows = np.argsort(-lexical)[:pool] if weight else np.zeros(0, np.int64)
         rows = np.union1d(dense_rows[0][dense_rows[0] >= 0], lexical_rows).astype(np.int64)
-        dense = self.dense_scores(rows, vector)
+        dense = np.zeros(n)
+        dense[rows] = self.dense_scores(rows, vector)
 
         topical = self.topical(query)[self.index.chunk_doc[rows]]
         topical_weight = self.weights.topical_follow_up if query.borrowed else self.weights.topical
-        fused = dense + weight * lexical[rows] + topical_weight * topical
+        fused = np.full(n, -np.inf)
+        fused[rows] = dense[rows] + weight * lexical[rows] + topical_weight * topical
         for kind in query.asks:
-            fused += self.weights.asked_section * self._section_kinds[kind][rows]
-        order = np.argsort(-fused)[:k]
+            fused[rows] += self.weights.asked_section * self._section_kinds[kind][rows]
+        return fused, dense, lexical
+
+    def unit_evidence(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per unit, the cosine and the n-gram evidence of its best language version."""
+        index = self.index
+        n = len(index.units)
+        dense = np.full(n, -1.0)
+        np.maximum.at(dense, index.unit_of_row, index.unit_vectors @ vector)
+        lexical = np.zeros(n)
+        text = " ".join([query.borrowed, query.text, *query.expansion]).strip()
+        np.maximum.at(lexical, index.unit_of_row, index.unit_ngrams.normalised(char_ngrams(text)))
+        return dense, lexical
+
+    def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
+        fused, dense, lexical = self.passages(query, vector)
+        unit_dense, unit_lexical = self.unit_evidence(query, vector)
+        w = self.weights
+        chunk_of = self.index.unit_chunk
+        score = w.unit_dense * unit_dense + w.unit_lexical * unit_lexical + w.unit_passage * fused[chunk_of]
+        order = [int(u) for u in np.argsort(-score)[:k] if np.isfinite(score[u])]
         return [
-            Hit(self.index.chunks[r], int(r), float(fused[i]), float(dense[i]), float(lexical[r]), part)
-            for i, r in zip(order, rows[order], strict=True)
+            Hit(self.index.chunks[chunk_of[u]], int(chunk_of[u]), float(score[u]), float(dense[chunk_of[u]]),
+                float(lexical[chunk_of[u]]), part, self.index.units[u], u, float(unit_dense[u]))
+            for u in order
         ]

@@ -22,6 +22,7 @@ from bot.config import DATA_DIR
 from bot.corpus import SECTION_SEPARATOR, Document, Segment, segments
 from bot.text import fold
 
+UNIT_CUES = ("back_reference", "exercise_heading", "meta")  # the keys of lang/<code>/roles.yaml that cut units
 MAX_JOINED = 3  # sentences in one back-reference chain; a longer run starts a new unit
 _REFERENCE_MARK = re.compile(r"\s*\((?:\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\)")
 _TABLE_CELL = re.compile(r"^[^·:]{1,80}: ")
