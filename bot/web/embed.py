@@ -58,12 +58,16 @@ def welcome_numbers(country: str, lang: str) -> list[dict]:
     ]
 
 
-def country_for(requested: str, clinic: Clinic, settings: Settings, lang: str) -> str:
-    """A page's data-country / ?country= first, then the clinic's, the deployment's, the language's."""
+def chosen_country(requested: str, clinic: Clinic) -> str:
+    """A country a page or the clinic chose: data-country / ?country= when known, else the clinic's; the bot
+    then gives that country's numbers whatever language the visitor writes in."""
     requested = (requested or "").upper()
-    if requested in _countries():
-        return requested
-    return clinic.country or settings.country or DEFAULT_COUNTRY_BY_LANGUAGE.get(lang, "")
+    return requested if requested in _countries() else clinic.country
+
+
+def country_for(requested: str, clinic: Clinic, settings: Settings, lang: str) -> str:
+    """The chosen country, else the deployment's, else the UI language's."""
+    return chosen_country(requested, clinic) or settings.country or DEFAULT_COUNTRY_BY_LANGUAGE.get(lang, "")
 
 
 @lru_cache(maxsize=1)
@@ -174,7 +178,7 @@ def embed_router(settings: Settings, clinic: Clinic, limiter: RateLimiter, feedb
             "names": {c: language_name(c) for c in strings},
             "max_message_chars": MAX_CHARS,
             "clinic": clinic.public(code),
-            "country": country_for(country, clinic, settings, code),
+            "country": chosen_country(country, clinic),
             "numbers": welcome_numbers(country_for(country, clinic, settings, code), code),
         }
 
