@@ -76,11 +76,6 @@ class Escalations:
             raise RedFlagError(f"{data_dir / 'emergency_lines'}: no {FALLBACK_LANGUAGE}.yaml")
         return cls(texts, countries, categories, lines)
 
-    @property
-    def languages(self) -> frozenset[str]:
-        """Languages with an emergency line."""
-        return frozenset(self._lines)
-
     def places(self, country: str | Sequence[str]) -> list[str]:
         """The countries whose numbers to give: the known ones named, else every country."""
         wanted = [country] if isinstance(country, str) else list(country)

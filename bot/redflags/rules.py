@@ -32,7 +32,6 @@ from bot.redflags.matching import (
     Atoms,
     Match,
     MatchSettings,
-    Pattern,
     RedFlagError,
     load_language,
     read_yaml,
@@ -115,10 +114,6 @@ class RedFlagRules:
         )
         kept = frozenset(settings.get("keep_escalating") or ())
         return cls(categories, Analyser(patterns, atoms, match_settings), kept)
-
-    @property
-    def patterns(self) -> list[Pattern]:
-        return self.analyser.patterns
 
     def analyse(self, text: str) -> Analysis:
         return self.analyser.analyse(text)

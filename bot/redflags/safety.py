@@ -25,9 +25,6 @@ class Verdict(Protocol):
     @property
     def fired(self) -> str | None: ...  # the category the net raises, or None
 
-    @property
-    def level(self) -> str | None: ...  # emergency | urgent when fired
-
     def explain(self, top: int = 3) -> str: ...  # the closest categories with score and threshold
 
 
@@ -57,8 +54,8 @@ class Safety:
         if self.rules.analyse(message or "").withdraws:
             return None
         if net_verdict is not None and net_verdict.fired:
-            level = self.rules.level_of(net_verdict.fired)
-            return RedFlag(level, net_verdict.fired, "", layer="semantic")
+            # The category's level: the rules' data decide how urgent a category is, whichever layer raised it.
+            return RedFlag(self.rules.level_of(net_verdict.fired), net_verdict.fired, "", layer="semantic")
         return None
 
     def in_force(self, message: str, earlier_user_turns: Sequence[str]) -> list[str]:
