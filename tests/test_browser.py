@@ -368,7 +368,7 @@ def test_widget_welcome_answer_and_feedback(browser, servers, size):
         welcome.locator(".pb-example").first.click()
         reply = page.locator(".pb-log .pb-bot:not(.pb-welcome)").first
         reply.locator(".pb-sources").wait_for(timeout=REPLY_TIMEOUT_MS)
-        reply.locator(".pb-sources summary").click()
+        reply.locator(".pb-sources > summary").click()
         assert reply.locator(".pb-source-view").first.get_attribute("href").startswith(f"{servers['base']}/source/")
         link = reply.locator(".pb-clinic-link a")
         assert link.inner_text() == "Boka tid eller ring oss" and link.get_attribute("href") == "https://klinik.example/boka"
@@ -577,3 +577,34 @@ def test_embed_in_an_iframe_allowed_and_refused(browser, servers):
         assert page.frame_locator("iframe").locator(".pb-panel").count() == 0
         shot(page, "embed-iframe-refused")
 
+
+
+def test_embed_shows_a_translated_quote_with_its_original(browser, servers):
+    """The reply's shape as the API gives it, with a quote translated from Danish (the translations are
+    another part's data; here the widget's rendering of them is under test)."""
+    quote = {"n": 1, "text": "Take a <b>walk</b> every day.", "language": "en", "role": "answer",
+             "doc_id": "da-iskias", "unit_id": "", "original": "Gå en tur hver dag.", "translated_from": "da"}
+    citation = {"n": 1, "doc_id": "da-iskias", "title": "Iskiassmerter", "publisher": "Smertefribevægelse",
+                "section": "Behandling", "source": "Smertefribevægelse", "language": "da", "score": 0.9,
+                "text": "Gå en tur hver dag."}
+    reply = {"language": "en", "kind": "answer", "text": "From my sources:\n\n> Take a walk every day. [1]",
+             "red_flag": None, "abstained": False, "citations": [citation], "quotes": [quote], "latency_ms": 1.0}
+    with opened(browser, locale="en-GB") as page:
+        page.route(f"{servers['base']}/api/chat", lambda route: route.fulfill(json=reply))
+        page.goto(f"{servers['base']}/embed")
+        page.locator(".pb-panel .pb-welcome").wait_for()
+        answer = widget_ask(page, "What helps sciatica?", 0)
+        answer.locator(".pb-sources > summary").click()
+        label = answer.locator(".pb-translated")
+        assert label.inner_text() == UI["en"]["translated_from"].format(language="Dansk")
+        assert answer.locator(".pb-quote[lang=en]").first.inner_text() == quote["text"]  # markup shown as text
+        original = answer.locator(".pb-original")
+        assert not original.locator(".pb-quote").is_visible()
+        original.locator("summary").click()
+        shown = original.locator(".pb-quote[lang=da]")
+        shown.wait_for()
+        assert shown.inner_text() == quote["original"]
+        href = answer.locator(".pb-source-view").get_attribute("href")
+        assert href.startswith(f"{servers['base']}/source/da-iskias?q=G%C3%A5+en+tur")
+        assert_accessible(page, "/embed translated quote")
+        shot(page, "embed-translated-quote")
