@@ -14,6 +14,7 @@ domains) come from the glossary."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,6 +48,7 @@ COMPLAINT_CUE_KINDS = frozenset({"symptom", "condition"})
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')»”]*(?=\s|$)|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_JOIN = " | "  # between folded sentences: no glossary term spans it
 
 
 @dataclass(frozen=True)
@@ -227,16 +229,21 @@ class Reader:
 
     # -- concepts, negations and complaints ------------------------------------------------------------
     def mentions(self, folded_sentences: list[str], cues: ReadingCues) -> list[Mention]:
+        """Glossary concepts per sentence, negated or not; one glossary pass over the joined sentences."""
+        starts, offset = [], 0
+        for sentence in folded_sentences:
+            starts.append(offset)
+            offset += len(sentence) + len(_JOIN)
+        scopes = [_negation_scopes(sentence, cues) for sentence in folded_sentences]
         out = []
-        for i, sentence in enumerate(folded_sentences):
-            scopes = _negation_scopes(sentence, cues)
-            for match in self.glossary.find(sentence):
-                concept = self.glossary.concepts.get(match.concept_id)
-                if concept is None:
-                    continue
-                negated = any(a <= match.start < b for a, b in scopes)
-                out.append(Mention(match.concept_id, concept.kind, concept.domain, i, match.start, negated,
-                                   match.term))
+        for match in self.glossary.find(_JOIN.join(folded_sentences)):
+            concept = self.glossary.concepts.get(match.concept_id)
+            if concept is None:
+                continue
+            i = bisect_right(starts, match.start) - 1
+            start = match.start - starts[i]
+            negated = any(a <= start < b for a, b in scopes[i])
+            out.append(Mention(match.concept_id, concept.kind, concept.domain, i, start, negated, match.term))
         return out
 
     def complaints(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> list[Complaint]:
