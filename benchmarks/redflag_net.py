@@ -1,6 +1,6 @@
 """Measure the red-flag layers on the dev files: the semantic net alone, the rules alone, and both together.
 
-    .venv/bin/python benchmarks/redflag_net.py [--eval-dir DIR] [--cache FILE] [--show]
+    .venv/bin/python benchmarks/redflag_net.py [--eval-dir DIR] [--cache FILE] [--show] [--latency]
 
 Reports recall, false alarms and category accuracy per file and per language, which escalations only the net
 catches, and the net's false alarms. Measurement only: nothing here feeds the net's data or thresholds."""
@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -56,12 +57,39 @@ class Encoder:
             self.cache.write_bytes(pickle.dumps(self.known))
 
 
+def latency(eval_dir: Path) -> None:
+    """Median CPU milliseconds (this thread) of encoding the message alone, and what the net adds: its extra
+    inputs encoded in the same call, and the judging. CPU time, so other processes on the machine do not count."""
+    embedder = load_embedder()
+    with tempfile.TemporaryDirectory() as folder:
+        net = SemanticNet.load(embedder, Path(folder))
+    embedder.queries(["warm up"])
+    for name in ("questions", "narratives"):
+        path = eval_dir / f"{name}.jsonl"
+        messages = [json.loads(line)["question"] for line in path.open(encoding="utf-8") if line.strip()]
+        base, added = [], []
+        for message in messages:
+            started = time.thread_time()
+            embedder.queries([message + " "])  # a fresh text: the encoder keeps no cache of it
+            alone = time.thread_time() - started
+            started = time.thread_time()
+            vectors = embedder.queries([message + "  ", *net.inputs(message)])
+            net.judge(vectors, message)
+            base.append(alone * 1000)
+            added.append((time.thread_time() - started - alone) * 1000)
+        print(f"{name}: {len(messages)} messages, encoding the message p50 {np.median(base):.1f} ms, "
+              f"the net adds p50 {np.median(added):.1f} ms (p95 {np.percentile(added, 95):.1f} ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=Path(os.environ.get("PAINBOT_EVAL_DIR", "../shared/eval/dev")))
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--show", action="store_true", help="list the misses and false alarms")
+    parser.add_argument("--latency", action="store_true", help="CPU time the net adds per message, by file")
     args = parser.parse_args()
+    if args.latency:
+        return latency(args.eval_dir)
     encode = Encoder(load_embedder(), args.cache)
     with tempfile.TemporaryDirectory() as folder:
         net = SemanticNet.load(encode, Path(folder))

@@ -5,7 +5,10 @@
 Per category, every (score, margin) pair on a grid is tried; the pair kept is the one that still catches at
 least ``--recall`` of that category's calibration emergencies (bot/data/redflag_net/calibration/<lang>.yaml,
 written apart from the descriptions so the check is on other wordings) with the fewest false alarms on the
-calibration negatives, and among equals the strictest. The evaluation rows of the dev set are never read."""
+calibration negatives, and among equals the strictest. A category that cannot reach that recall within
+``--max-alarms`` false alarms gets the most emergencies it can catch within them: the rules (layer 1) stand in
+front, so a net that cries wolf costs more than one that misses what the rules catch anyway.
+The evaluation rows of the dev set are never read."""
 
 from __future__ import annotations
 
@@ -62,42 +65,40 @@ def load_calibration(net_dir: Path = NET_DIR) -> Calibration:
 
 
 def standings(net: SemanticNet, embedder, messages: tuple[str, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per message, each input row's best score per category and its margin over the ordinary texts."""
-    rows = [[m, *net.inputs(m)] for m in messages]
-    flat = [t for r in rows for t in r]
+    """Per message, each input row's score per category and its margin (a window's extra margin taken off)."""
+    rows = [[(m, net._focus_kind(m)), *net._rows(m, (), None)] for m in messages]
+    flat = [text for r in rows for text, _ in r]
     vectors = np.vstack([embedder.queries(flat[i : i + 64]) for i in range(0, len(flat), 64)])
     out, start = [], 0
     for r in rows:
-        best, _, plain = net.scores(vectors[start : start + len(r)])
-        out.append((best, best - plain[:, None]))
+        best, margin, _ = net.margins(vectors[start : start + len(r)], [kind for _, kind in r])
+        out.append((best, margin))
         start += len(r)
     return out
 
 
-def choose(net: SemanticNet, found: list[tuple[np.ndarray, np.ndarray]], labels, recall: float) -> dict[str, Threshold]:
-    """Per category the strictest grid point that keeps its recall with the fewest false alarms."""
+def choose(net: SemanticNet, found: list[tuple[np.ndarray, np.ndarray]], labels, recall: float,
+           max_alarms: int) -> dict[str, Threshold]:
+    """Per category: the fewest false alarms that still reach ``recall``, the strictest such point; when no point
+    within ``max_alarms`` false alarms reaches it, the most emergencies caught within that many."""
     chosen: dict[str, Threshold] = {}
     negatives = [f for f, label in zip(found, labels, strict=True) if label is None]
     for c, name in enumerate(net.names):
         positives = [f for f, label in zip(found, labels, strict=True) if label == name]
         need = math.ceil(recall * len(positives))
-        best_key, best = None, None
+        best_key, best, report = None, None, ""
         for t in SCORES:
             for m in MARGINS:
                 caught = sum(bool(((s[:, c] >= t) & (g[:, c] >= m)).any()) for s, g in positives)
-                if caught < need:
-                    continue
                 alarms = sum(bool(((s[:, c] >= t) & (g[:, c] >= m)).any()) for s, g in negatives)
-                key = (alarms, -t - m, -m)
+                if alarms > max_alarms:
+                    continue
+                key = (0, alarms, 0, -t - m) if caught >= need else (1, -caught, alarms, -t - m)
                 if best_key is None or key < best_key:
                     best_key, best = key, Threshold(float(t), float(m))
-        chosen[name] = best or Threshold(float(SCORES[0]), float(MARGINS[0]))
-        print(
-            f"{name}: score {chosen[name].score:.3f} margin {chosen[name].margin:+.3f}, "
-            f"{len(positives)} emergencies, {best_key[0] if best_key else '?'} false alarms "
-            f"of {len(negatives)} negatives",
-            file=sys.stderr,
-        )
+                    report = f"{caught}/{len(positives)} emergencies, {alarms}/{len(negatives)} false alarms"
+        chosen[name] = best or Threshold(float(SCORES[-1]), float(MARGINS[-1]))
+        print(f"{name}: score {chosen[name].score:.3f} margin {chosen[name].margin:+.3f}: {report}", file=sys.stderr)
     return chosen
 
 
@@ -105,16 +106,13 @@ def write(thresholds: dict[str, Threshold], path: Path) -> None:
     """Replace the categories block of thresholds.yaml, keeping its comments and limits."""
     text = path.read_text(encoding="utf-8")
     head = text[: text.index("categories:")]
-    body = yaml.safe_dump(
-        {"categories": {n: {"score": t.score, "margin": t.margin} for n, t in thresholds.items()}},
-        sort_keys=False,
-        default_flow_style=None,
-    )
+    body = yaml.safe_dump({"categories": {n: {"score": t.score, "margin": t.margin} for n, t in thresholds.items()}},
+                          sort_keys=False, default_flow_style=None)
     path.write_text(head + body, encoding="utf-8")
 
 
-def calibrate(embedder, recall: float, net_dir: Path = NET_DIR) -> dict[str, Threshold]:
-    """The thresholds the calibration messages call for, with the descriptions encoded by ``embedder``."""
+def calibrate(embedder, recall: float, max_alarms: int = 1, net_dir: Path = NET_DIR) -> dict[str, Threshold]:
+    """The thresholds the calibration messages call for, with the limits (window margin included) of the file."""
     levels = categories()
     thresholds, limits = load_thresholds(net_dir, list(levels))
     descriptions = load_descriptions(net_dir, list(levels))
@@ -122,16 +120,25 @@ def calibrate(embedder, recall: float, net_dir: Path = NET_DIR) -> dict[str, Thr
                          for i in range(0, len(descriptions.texts), 64)])
     net = SemanticNet.of(vectors, descriptions.texts, descriptions.labels, levels, thresholds, limits)
     calibration = load_calibration(net_dir)
-    return choose(net, standings(net, embedder, calibration.messages), calibration.categories, recall)
+    found = standings(net, embedder, calibration.messages)
+    chosen = choose(net, found, calibration.categories, recall, max_alarms)
+    fired = [any(bool(((s[:, c] >= chosen[n].score) & (g[:, c] >= chosen[n].margin)).any())
+                 for c, n in enumerate(net.names)) for s, g in found]
+    alarms = sum(f for f, label in zip(fired, calibration.categories, strict=True) if label is None)
+    caught = sum(f for f, label in zip(fired, calibration.categories, strict=True) if label)
+    print(f"in all: {caught}/{sum(bool(c) for c in calibration.categories)} emergencies caught, {alarms}/"
+          f"{sum(c is None for c in calibration.categories)} negatives falsely alarmed", file=sys.stderr)
+    return chosen
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recall", type=float, default=0.98)
+    parser.add_argument("--max-alarms", type=int, default=1, help="false alarms a category may raise on the negatives")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--dry-run", action="store_true", help="print the thresholds, do not write them")
     args = parser.parse_args(argv)
-    chosen = calibrate(load_embedder(args.model), args.recall)
+    chosen = calibrate(load_embedder(args.model), args.recall, args.max_alarms)
     if not args.dry_run:
         write(chosen, NET_DIR / "thresholds.yaml")
         print(f"wrote {NET_DIR / 'thresholds.yaml'}", file=sys.stderr)

@@ -48,6 +48,7 @@ class Limits:
     context_words: int  # the last user turns joined, cut to this many words from the end
     context_turns: int  # how many earlier user turns join the message
     top_k: int  # a category's score is the mean cosine of its top_k closest descriptions
+    window_margin: float  # a window of a long message needs this much more margin (many windows, many chances)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Closest:
     category: str
     score: float
     threshold: float
-    margin: float  # score minus the closest ordinary text's score
+    margin: float  # score minus the ordinary texts' score (less a window's extra margin)
     needed_margin: float
     text: str  # the input the score comes from (the message, a window, or the turns joined)
     description: str  # the closest description
@@ -149,7 +150,7 @@ def load_thresholds(net_dir: Path = NET_DIR, known: Sequence[str] | None = None)
     spec = _read_yaml(path)
     known = list(known if known is not None else categories())
     try:
-        limits = Limits(**{k: int(v) for k, v in spec["limits"].items()})
+        limits = Limits(**{k: float(v) if k == "window_margin" else int(v) for k, v in spec["limits"].items()})
         found = {name: Threshold(float(t["score"]), float(t["margin"])) for name, t in spec["categories"].items()}
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise NetDataError(
@@ -246,17 +247,32 @@ class SemanticNet:
     def inputs(self, message: str, earlier_user_turns: Sequence[str] = (), focus: str | None = None) -> list[str]:
         """The texts to encode for the net beyond the turn's focus: none for a short message read whole,
         sentence windows of a long one, and the last user turns joined when there are earlier turns."""
-        extra: list[str] = []
-        words = message.split()
-        if len(words) >= self.limits.short_words:
-            extra += _windows(message, self.limits)
+        return [text for text, _ in self._rows(message, earlier_user_turns, focus)]
+
+    def _rows(self, message: str, earlier: Sequence[str], focus: str | None) -> list[tuple[str, str]]:
+        """The extra inputs with their kind: ``window``, ``message`` (when the focus is not it) or ``context``.
+        (The focus, row 0 of the turn's vectors, is not among them.)"""
+        rows: list[tuple[str, str]] = []
+        if len(message.split()) >= self.limits.short_words:
+            rows += [(w, "window") for w in _windows(message, self.limits)]
         elif focus is not None and focus.strip() != message.strip():
-            extra.append(message)
-        turns = [t for t in earlier_user_turns if isinstance(t, str) and t.strip()][-self.limits.context_turns :]
+            rows.append((message, "message"))
+        turns = [t for t in earlier if isinstance(t, str) and t.strip()][-self.limits.context_turns :]
         if turns:
             joined = " ".join([*turns, message]).split()
-            extra.append(" ".join(joined[-self.limits.context_words :]))
-        return extra
+            rows.append((" ".join(joined[-self.limits.context_words :]), "context"))
+        return rows
+
+    def _focus_kind(self, message: str) -> str:
+        """A long message's own vector blurs its many topics together: it is held to a window's margin."""
+        return "window" if len(message.split()) >= self.limits.short_words else "focus"
+
+    def margins(self, vectors: np.ndarray, kinds: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row and category: the score, the margin over the ordinary texts less what the row's kind must
+        add (a window's extra margin), and which description came closest."""
+        best, which, plain = self.scores(vectors)
+        extra = np.array([self.limits.window_margin if k == "window" else 0.0 for k in kinds], dtype=np.float32)
+        return best, best - plain[:, None] - extra[:, None], which
 
     def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per input row: each category's score (rows x categories: the mean cosine of its ``top_k`` closest
@@ -276,39 +292,29 @@ class SemanticNet:
         plain = _top_mean(sims[:, ordinary], k) if len(ordinary) else np.full(sims.shape[0], -1.0, np.float32)
         return best, which, plain
 
-    def judge(self, vectors: np.ndarray, message: str, earlier_user_turns: Sequence[str] = ()) -> NetVerdict:
-        """The verdict on one turn from the vectors of ``[focus, *inputs(message, earlier)]`` (all rows)."""
-        texts = [message, *self.inputs(message, earlier_user_turns)]
+    def judge(self, vectors: np.ndarray, message: str, earlier_user_turns: Sequence[str] = (),
+              focus: str | None = None) -> NetVerdict:
+        """The verdict on one turn from the vectors of ``[focus, *inputs(message, earlier, focus)]`` (all rows,
+        the focus first; without a focus of its own the message is the focus)."""
+        rows = [(focus if focus is not None else message, self._focus_kind(message)),
+                *self._rows(message, earlier_user_turns, focus)]
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.vectors.shape[1])
-        if not len(vectors):
-            return NetVerdict(None, None, ())
-        best, which, plain = self.scores(vectors)
+        if len(vectors) != len(rows):
+            raise ValueError(f"the net expects {len(rows)} vectors ([focus, *inputs]), got {len(vectors)}")
+        best, margin, which = self.margins(vectors, [kind for _, kind in rows])
         standings = []
         for c, name in enumerate(self.names):
             t = self.thresholds[name]
             # the row that comes nearest to firing this category decides its standing
-            slack = np.minimum(best[:, c] - t.score, best[:, c] - plain - t.margin)
+            slack = np.minimum(best[:, c] - t.score, margin[:, c] - t.margin)
             row = int(slack.argmax())
-            text = texts[row] if row < len(texts) else message
-            standings.append(
-                (
-                    float(slack[row]),
-                    Closest(
-                        name,
-                        float(best[row, c]),
-                        t.score,
-                        float(best[row, c] - plain[row]),
-                        t.margin,
-                        text,
-                        self.texts[which[row, c]],
-                    ),
-                )
-            )
+            closest = Closest(name, float(best[row, c]), t.score, float(margin[row, c]), t.margin, rows[row][0],
+                              self.texts[which[row, c]])
+            standings.append((float(slack[row]), closest))
         standings.sort(key=lambda s: -s[0])
         closest = tuple(c for _, c in standings)
-        fired = [c for c in closest if c.fires]
-        top = fired[0].category if fired else None
-        return NetVerdict(top, self.levels.get(top) if top else None, closest)
+        fired = next((c.category for c in closest if c.fires), None)
+        return NetVerdict(fired, self.levels.get(fired) if fired else None, closest)
 
 
 def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
