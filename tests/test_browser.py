@@ -402,6 +402,17 @@ def test_widget_emergency_pinned_in_view(browser, servers, size):
         assert pinned.is_hidden() and reply.locator(".pb-emergency").is_visible()
 
 
+def test_widget_shows_html_as_text(browser, servers):
+    with opened(browser) as page:
+        open_widget(page, f"{servers['site']}/index.html")
+        widget_ask(page, f"Hälsena {XSS} <b>fet</b>", 0)
+        user = page.locator(".pb-user").last
+        assert XSS in user.inner_text() and "<b>fet</b>" in user.inner_text()
+        assert page.locator(".pb-log img, .pb-user b").count() == 0
+        page.wait_for_timeout(500)  # give a broken image's onerror time to fire
+        assert page.dialogs == []
+
+
 def test_widget_keeps_the_conversation_in_the_tab_only(browser, servers):
     with opened(browser) as page:
         open_widget(page, f"{servers['site']}/index.html")
