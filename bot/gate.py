@@ -6,8 +6,9 @@ uncovered complaint ("my heel hurts, and my knee") is answered for the covered o
 other is not covered. Without a complaint, signals are combined in order of how much they know, since no
 single cosine threshold separates off-topic questions (they score close to real ones, and the level shifts
 with the question's language):
-1. in-domain sites or conditions named anywhere in the message, or other domain concepts named in what is
-   asked (an activity alone does not count): in-domain -> answer; only out-of-domain -> abstain;
+1. in-domain sites or conditions named anywhere in the message while what is asked names nothing outside the
+   domain, or domain concepts named in what is asked (an activity alone does not count) -> answer; only
+   out-of-domain -> abstain;
 2. a topic carried over from earlier turns -> answer;
 3. a neighbouring body site (knee, groin) and nothing of the domain -> abstain;
 4. otherwise the passage evidence: dense score against the language's usual level plus lexical support."""
@@ -60,12 +61,13 @@ class TopicGate:
             return Verdict(False, f"best passage too weak (dense {top.dense:.3f} < {th.dense_floor})")
         if reading.complaint is not None:
             return self.by_complaint(reading)
-        if reading.topic and not reading.borrowed:
+        outside = self.glossary.out_of_domain_ids(query.concepts)
+        neighbours = self.glossary.neighbouring_site_ids(query.concepts)
+        if reading.topic and not reading.borrowed and not (outside or neighbours):
             return Verdict(True, f"the message is about: {', '.join(reading.topic)}")
         # An activity alone (running) is no topic: "a charity fun run" or "a race bib" is not a complaint.
         concepts = self.glossary.concepts
         inside = [c for c in self.glossary.in_domain_ids(query.concepts) if concepts[c].kind != "activity"]
-        outside = self.glossary.out_of_domain_ids(query.concepts)
         if inside:
             return Verdict(True, f"domain concepts: {', '.join(inside)}")
         if outside:
@@ -73,7 +75,6 @@ class TopicGate:
                            uncovered=self.names(outside, query.language))
         if query.borrowed:
             return Verdict(True, f"follow-up on: {', '.join(query.topic)}")
-        neighbours = self.glossary.neighbouring_site_ids(query.concepts)
         if neighbours:
             return Verdict(False, f"about a body site next to the domain: {', '.join(neighbours)}",
                            uncovered=self.names(neighbours, query.language))

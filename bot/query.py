@@ -58,8 +58,12 @@ class QueryBuilder:
         negated = set(reading.negated)
         found = [m.concept_id for m in self.glossary.find(reading.focus) if m.concept_id not in negated]
         concepts = tuple(dict.fromkeys(found))
+        # The topic is what the writer complains about that the articles cover (a heel, and the heel spur the
+        # physio named), else the in-domain sites and conditions of the focus, else the message's or the
+        # conversation's topic.
+        complained = tuple(c.concept_id for c in (reading.complaint, *reading.others) if c and c.scope == "in")
         own_topic = tuple(c for c in reading.topic if c in concepts) if not reading.borrowed else ()
-        topic = own_topic or reading.topic
+        topic = complained or own_topic or reading.topic
         wanted = tuple(dict.fromkeys(concepts + topic))
         expansion = tuple(self.glossary.expansion(wanted, CORPUS_LANGUAGES))
         return Query(reading.focus, reading.language, concepts, topic, reading.borrowed, expansion,
