@@ -20,7 +20,7 @@ CORPUS_LANGUAGES = ("sv", "da", "nb")
 class Query:
     text: str  # what is searched: the reading's focus (question and complaint), bounded
     language: str
-    concepts: tuple[str, ...]  # glossary concepts named in what is searched (negated ones left out)
+    concepts: tuple[str, ...]  # glossary concepts named in the question(s) and complaint (negated ones left out)
     topic: tuple[str, ...]  # topic concepts in force: the message's own, else borrowed from earlier turns
     borrowed: str  # the earlier message the topic came from ("" when the message has its own)
     expansion: tuple[str, ...]  # glossary terms of concepts+topic in the corpus languages
@@ -56,7 +56,9 @@ class QueryBuilder:
     def build(self, reading: Reading, earlier_user_turns: Sequence[str] = ()) -> Query:
         """``earlier_user_turns`` are already read into ``reading.topic`` and ``reading.borrowed``."""
         negated = set(reading.negated)
-        found = [m.concept_id for m in self.glossary.find(reading.focus) if m.concept_id not in negated]
+        complaint = reading.covered or reading.complaint
+        asked = " ".join([complaint.sentence if complaint else "", *reading.questions])  # not a topic prefix
+        found = [m.concept_id for m in self.glossary.find(asked) if m.concept_id not in negated]
         concepts = tuple(dict.fromkeys(found))
         # The topic is what the writer complains about that the articles cover (a heel, and the heel spur the
         # physio named), else the in-domain sites and conditions of the focus, else the message's or the
