@@ -40,11 +40,13 @@ class GateThresholds:
     dense_without_concepts: dict[str, float]  # per language: answer a concept-less question above this
     lexical_without_concepts: float  # ... and with at least this lexical support (Scandinavian questions)
     dense_floor: float  # below this even an in-domain question has no usable passage
+    broad_sites: frozenset[str] = frozenset()  # sites people name loosely ("my legs")
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "gate.yaml") -> GateThresholds:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name != "broad_sites"},
+                   broad_sites=frozenset(data.get("broad_sites", ())))
 
 
 class TopicGate:
@@ -63,7 +65,8 @@ class TopicGate:
             return self.by_complaint(reading)
         outside = self.glossary.out_of_domain_ids(query.concepts)
         neighbours = self.glossary.neighbouring_site_ids(query.concepts)
-        if reading.topic and not reading.borrowed and not (outside or neighbours):
+        specific = [c for c in reading.topic if c not in th.broad_sites]  # "a table leg" is no topic
+        if specific and not reading.borrowed and not (outside or neighbours):
             return Verdict(True, f"the message is about: {', '.join(reading.topic)}")
         # An activity alone (running) is no topic: "a charity fun run" or "a race bib" is not a complaint.
         concepts = self.glossary.concepts

@@ -122,6 +122,7 @@ class Complaint:
     sentence: str  # the sentence that names it
     score: float  # how central it is to the message (see Reader.complaints)
     term: str = ""  # the glossary term it was named by ("vorte", "knee")
+    broad: bool = False  # a site people name loosely ("my legs"): never the covered part of a complaint
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class Reading:
             return self.complaint
         if self.complaint.kind in CONDITION_KINDS:
             return None
-        return next((c for c in self.others if c.scope == "in" and c.kind in SITE_KINDS), None)
+        return next((c for c in self.others if c.scope == "in" and c.kind in SITE_KINDS and not c.broad), None)
 
     @property
     def uncovered(self) -> tuple[Complaint, ...]:
@@ -295,7 +296,8 @@ class Reader:
                 scope = m.domain
             info[m.concept_id] = (m.kind, scope, m.sentence, m.term)
         ranked = sorted((c for c in scores if cues[c]), key=lambda c: (-scores[c], first[c]))
-        return [Complaint(c, info[c][0], info[c][1], sentences[info[c][2]], scores[c], info[c][3]) for c in ranked]
+        return [Complaint(c, info[c][0], info[c][1], sentences[info[c][2]], scores[c], info[c][3],
+                          c in self.broad_sites) for c in ranked]
 
     def topic(self, concepts: tuple[str, ...], earlier: Sequence[str]) -> tuple[tuple[str, ...], str]:
         """The message's own in-domain sites and conditions, else those of the latest earlier turn naming any."""
