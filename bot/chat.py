@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import validate
+from bot import bounds, validate
 from bot.answer import Composer, load_templates
 from bot.config import LANGUAGES, Settings
 from bot.embed import load_embedder
@@ -78,7 +78,8 @@ class Bot:
     ) -> Reply:
         """``country``: this request's country for the phone numbers (a widget's data-country), over the setting."""
         started = time.perf_counter()
-        reply = self._reply(message, [t["content"] for t in history if t.get("role") == "user"], lang, country)
+        message, earlier = bounds.bounded(message, history)  # the work per reply has a ceiling whatever is sent
+        reply = self._reply(message, earlier, lang, country)
         reply.latency_ms = (time.perf_counter() - started) * 1000
         return reply
 

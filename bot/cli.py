@@ -87,6 +87,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             ui_language=args.ui_lang,
             rate_limit_per_minute=args.rate_limit,
             feedback_path=Path(args.feedback) if args.feedback else None,
+            trusted_proxies=tuple(p.strip() for p in args.trusted_proxies.split(",") if p.strip())
+            if args.trusted_proxies is not None
+            else None,
+            workers=args.workers,
+            docs=None if args.docs is None else args.docs == "on",
         )
     )
     return 0
@@ -125,7 +130,11 @@ def _net_verdict(settings: Settings, text: str, earlier):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="painbot", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", help="corpus folder (default: corpus, env PAINBOT_CORPUS)")
-    parser.add_argument("--index", help="index folder (default: index, env PAINBOT_INDEX)")
+    parser.add_argument(
+        "--index",
+        help="index folder (default: a folder per corpus and model under $XDG_CACHE_HOME/painbot or "
+        "~/.cache/painbot, env PAINBOT_INDEX)",
+    )
     parser.add_argument(
         "--model", help="embedding backend: e5-small-q4 (default) or st:<sentence-transformers name or path>"
     )
@@ -167,6 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="API requests per minute per client; 0 = no limit (default 60, env PAINBOT_RATE_LIMIT)",
     )
     p.add_argument("--feedback", help="JSONL file for thumbs up/down (default feedback.jsonl, env PAINBOT_FEEDBACK)")
+    p.add_argument(
+        "--trusted-proxies",
+        metavar="ADDRS",
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (rate limits "
+        "key on it); default none: the client is the socket's peer (env PAINBOT_TRUSTED_PROXIES)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes, each with its own copy of the bot (~350 MB) and its own rate-limit count "
+        "(default 1, env PAINBOT_WORKERS)",
+    )
+    p.add_argument("--docs", choices=["on", "off"], help="serve the API docs at /docs (default on, env PAINBOT_DOCS)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("batch", help="answer a file of questions; optional quality report")

@@ -116,8 +116,10 @@ def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
 
 def load_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
     """``e5-small-q4`` or ``st:<sentence-transformers model name or path>``."""
+    from bot.embed_cache import QueryCache
+
     if spec == DEFAULT_MODEL:
-        return E5SmallQ4()
+        return QueryCache(E5SmallQ4())
     if spec.startswith("st:") and len(spec) > 3:
-        return SentenceTransformerEmbedder(spec[3:])
+        return QueryCache(SentenceTransformerEmbedder(spec[3:]))
     raise EmbedderError(f"unknown embedding backend {spec!r}: use {DEFAULT_MODEL} or st:<model name or path>")

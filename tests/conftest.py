@@ -25,8 +25,10 @@ def settings(tmp_path_factory):
 
     index_dir = tmp_path_factory.mktemp("run") / "index"
     project = Settings(corpus_dir=DATA_DIR / "corpus", index_dir=ROOT / "index")
-    if index_status(project).ok:
-        shutil.copytree(project.index_dir, index_dir)
+    cached = Settings(corpus_dir=DATA_DIR / "corpus", index_dir=None)  # where `painbot build` puts it by default
+    seed = next((s for s in (project, cached) if index_status(s).ok), None)
+    if seed:
+        shutil.copytree(seed.index_dir, index_dir)
     corpus = DATA_DIR / "corpus"
     return Settings(corpus_dir=corpus, index_dir=index_dir, country="", feedback_path=index_dir / "fb.jsonl")
 

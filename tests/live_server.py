@@ -60,8 +60,9 @@ def running(command: list[str], health_path: str, port: int, log: Path, **popen)
 
 
 @contextmanager
-def painbot_server(settings, log_dir: Path, env: Mapping[str, str] = ()) -> Iterator[str]:
-    """Serve with the test session's corpus and index; `env` adds PAINBOT_* settings. Yields the base URL."""
+def painbot_server(settings, log_dir: Path, env: Mapping[str, str | None] = ()) -> Iterator[str]:
+    """Serve with the test session's corpus and index; `env` adds PAINBOT_* settings (a None value removes
+    that variable). Yields the base URL."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -72,6 +73,7 @@ def painbot_server(settings, log_dir: Path, env: Mapping[str, str] = ()) -> Iter
         "PAINBOT_PORT": str(port),
         **dict(env),
     }
+    full_env = {k: v for k, v in full_env.items() if v is not None}
     command = [sys.executable, "-m", "bot", "serve"]
     with running(command, "/api/health", port, log_dir / f"server-{port}.log", cwd=ROOT, env=full_env) as base:
         yield base

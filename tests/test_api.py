@@ -27,6 +27,7 @@ def base(settings, index, tmp_path_factory):
         "PAINBOT_ALLOWED_ORIGINS": ALLOWED,
         "PAINBOT_UI_LANG": "sv",
         "PAINBOT_FEEDBACK": str(logs / "feedback.jsonl"),
+        "PAINBOT_TRUSTED_PROXIES": "127.0.0.1",  # the tests play a local proxy naming many clients
     }
     with painbot_server(settings, logs, env) as url:
         yield url
@@ -34,7 +35,7 @@ def base(settings, index, tmp_path_factory):
 
 @pytest.fixture
 def client(base):
-    """Each test is its own client address (uvicorn takes X-Forwarded-For from a local proxy), so the low
+    """Each test is its own client address (X-Forwarded-For from a trusted proxy, here the tests), so the low
     rate limit of this server only bites where a test means it to."""
     ip = f"10.0.0.{next(_client_counter)}"
     with httpx.Client(base_url=base, timeout=30, headers={"X-Forwarded-For": ip}) as c:

@@ -8,11 +8,12 @@ the Reply of kind "invalid", which tells the user in their language what went wr
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.config import LANGUAGES, Settings
 from bot.reply import Citation, Kind, Quote, RedFlag, Reply
@@ -21,16 +22,30 @@ from bot.web.guards import RateLimiter, same_or_allowed_origin
 from bot.web.strings import load_ui_strings
 
 MAX_HISTORY_TURNS = 40
+MAX_ASSISTANT_CHARS = 16_000  # a reply with its quotes; never read by the bot, only carried
 MAX_BODY_BYTES = 64 * 1024
+# A backstop: the work per request is bounded (bot/bounds.py) to well under a second; past this the client
+# gets a 503 instead of waiting on a machine that is overloaded.
+REPLY_TIMEOUT_S = 20.0
 
 
 class ReplyingBot(Protocol):
-    def reply(self, message: str, history=(), lang: str | None = None) -> Reply: ...
+    def reply(self, message: str, history=(), lang: str | None = None, country: str | None = None) -> Reply: ...
 
 
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str
+    content: str = Field(
+        max_length=MAX_ASSISTANT_CHARS,
+        description=f"A user turn is at most {MAX_CHARS} characters (it was a message), an assistant turn "
+        f"{MAX_ASSISTANT_CHARS}.",
+    )
+
+    @model_validator(mode="after")
+    def _user_turn_is_a_message(self) -> Turn:
+        if self.role == "user" and len(self.content) > MAX_CHARS:
+            raise ValueError(f"a user turn may have at most {MAX_CHARS} characters")
+        return self
 
 
 class ChatRequest(BaseModel):
@@ -39,6 +54,9 @@ class ChatRequest(BaseModel):
         default_factory=list, max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first."
     )
     lang: str | None = Field(default=None, description=f"Force the reply language: one of {', '.join(LANGUAGES)}.")
+    country: str | None = Field(
+        default=None, pattern="^[A-Z]{2}$", description="Country of the emergency numbers (a widget's data-country)."
+    )
 
     @field_validator("lang")
     @classmethod
@@ -67,7 +85,8 @@ class ErrorOut(BaseModel):
 
 
 def client_key(request: Request) -> str:
-    """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For here); never stored."""
+    """The client's address: the socket's peer, or what a proxy named in --trusted-proxies put in
+    X-Forwarded-For (uvicorn rewrites the client only for those). Used in memory for rate limits, never stored."""
     return request.client.host if request.client else "unknown"
 
 
@@ -108,16 +127,29 @@ def api_router(settings: Settings, bot: ReplyingBot, limiter: RateLimiter) -> AP
         dependencies=[Depends(check_origin), Depends(check_rate)],
         responses={
             403: {"model": ErrorOut},
+            408: {"model": ErrorOut},
             413: {"model": ErrorOut},
             422: {"model": ErrorOut},
             429: {"model": ErrorOut},
+            503: {"model": ErrorOut},
         },
         summary="One chat turn: the reply to `message` given the earlier turns in `history`.",
+        description="Only the last few user turns of `history` are read (bot/bounds.py); the rest is allowed "
+        "so a client may send its whole conversation.",
     )
     async def chat(body: ChatRequest) -> dict:
         history = [t.model_dump() for t in body.history]
         # The bot is CPU-bound and thread-safe: keep it off the event loop.
-        reply = await run_in_threadpool(bot.reply, body.message, history, body.lang)
+        try:
+            reply = await asyncio.wait_for(
+                run_in_threadpool(bot.reply, body.message, history, body.lang, body.country), REPLY_TIMEOUT_S
+            )
+        except TimeoutError:
+            raise HTTPException(
+                503,
+                {"error": "busy", "detail": "The server is too busy to answer now; try again."},
+                headers={"Retry-After": "5"},
+            ) from None
         return reply.to_dict()
 
     @router.get("/health", summary="Liveness: 200 when the bot is loaded and serving.")
