@@ -27,7 +27,8 @@ def run(quick: bool = False, runs: int | None = None, size: int = 100) -> dict:
         src = write_jsonl(Path(tmp) / "questions.jsonl", rows)
         out = Path(tmp) / "answers.jsonl"
         for _ in range(runs):
-            timed = run_timed(painbot("batch", str(src), "-o", str(out)), timeout=600, sample_memory=True)
+            command = painbot("batch", str(src), "-o", str(out), "--overwrite")
+            timed = run_timed(command, timeout=600, sample_memory=True)
             answers = read_jsonl(out)
             if len(answers) != len(rows):
                 raise RuntimeError(f"batch wrote {len(answers)} of {len(rows)} rows")

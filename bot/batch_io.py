@@ -156,10 +156,10 @@ def _read_csv(text: str) -> Iterable[InputRow]:
 class RowWriter:
     """Writes answer rows one at a time and flushes each, so a killed run leaves only complete rows."""
 
-    def __init__(self, stream: TextIO, fmt: str, columns: list[str]):
+    def __init__(self, stream: TextIO, fmt: str, columns: list[str], header: bool = True):
         self.stream = stream
         self.csv = csv.DictWriter(stream, columns, extrasaction="ignore", lineterminator="\n") if fmt == "csv" else None
-        if self.csv:
+        if self.csv and header:
             self.csv.writeheader()
             stream.flush()
 
@@ -169,6 +169,27 @@ class RowWriter:
         else:
             self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.stream.flush()
+
+
+def finished_rows(path: Path, fmt: str) -> list[dict[str, Any]]:
+    """The complete rows of an earlier run's answers file, for --resume. A last line cut off by a killed
+    process is removed from the file, so the resumed run appends after the last whole row."""
+    data = path.read_bytes()
+    whole = data[: data.rfind(b"\n") + 1]
+    text = whole.decode("utf-8", errors="surrogateescape")
+    if fmt == "csv":
+        rows = [dict(r) for r in csv.DictReader(io.StringIO(text, newline=""))]
+    else:
+        try:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path} is not an answers file (line {e.lineno}: {e.msg})") from e
+        if not all(isinstance(r, dict) for r in rows):
+            raise InputError(f"{path} is not an answers file (a line is not a JSON object)")
+    if len(whole) < len(data):
+        with path.open("r+b") as f:
+            f.truncate(len(whole))
+    return rows
 
 
 def _csv_cell(value: Any) -> str:
