@@ -1,6 +1,7 @@
 """The review page (`painbot translations review --html out.html`): per article and language, the original and
-the translation side by side, segment by segment in reading order, each marked with what a reviewer must know
-(unreviewed, reviewed by whom, stale, rejected for changed numbers, missing, omitted and why).
+the translation side by side, quote unit by quote unit in reading order (headings on rows of their own), marked
+with what a reviewer must know (unreviewed, reviewed by whom, stale, rejected for changed numbers, missing,
+omitted and why), with the segment ids a signature names.
 
 One self-contained HTML file (no scripts, no external resources); every text from the corpus is escaped."""
 
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.corpus import Document, segments
 from bot.translations import CheckedFile, Translations
+from bot.units import Part, cut_units, join_parts
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em;color:#222}
@@ -28,39 +31,62 @@ def _mark(kind: str, text: str) -> str:
     return f'<span class="mark {kind}">{escape(text)}</span>'
 
 
-def _rows(checked: CheckedFile, translations: Translations) -> list[str]:
-    report = checked.report
-    entries = checked.file.entries
-    stale, rejected = set(report.stale), set(report.figures)
-    rows = []
-    seen = set()
-    for n, seg in enumerate(translations.segments[checked.file.doc_id], 1):
-        entry = entries.get(seg.id)
-        if seg.id in seen:
+def _html(text: str) -> str:
+    return escape(text).replace("\n", "<br>")
+
+
+def _segment_mark(seg_id: str, checked: CheckedFile) -> tuple[str, str]:
+    """(mark html, translation shown) for one segment of the article."""
+    entry = checked.file.entries.get(seg_id)
+    if entry is None or (entry.text is None and not entry.omit):
+        return _mark("missing", "missing"), ""
+    if seg_id in checked.report.stale:
+        older = f"<br><s>{escape(entry.source)}</s>"
+        return _mark("stale", "stale: translated from an older sentence") + older, entry.text or ""
+    if entry.omit:
+        return _mark("omitted", f"omitted: {entry.omit}"), ""
+    if seg_id in checked.report.figures:
+        return _mark("rejected", "rejected: numbers/units differ"), entry.text or ""
+    if seg_id not in checked.valid:
+        return _mark("rejected", "rejected: see painbot translations check -v"), entry.text or ""
+    if entry.reviewed:
+        return _mark("ok", f"reviewed by {entry.reviewer} on {entry.reviewed_on}"), entry.text or ""
+    return _mark("unreviewed", "unreviewed"), entry.text or ""
+
+
+def _runs(doc: Document) -> list[tuple[bool, list[Part]]]:
+    """The article in reading order as the review shows it: each heading, then each quote unit."""
+    units = {u.parts[0].id: u for u in cut_units(doc)}
+    runs: list[tuple[bool, list[Part]]] = []
+    segs = segments(doc)
+    i = 0
+    while i < len(segs):
+        seg = segs[i]
+        unit = None if seg.is_heading else units.get(seg.id)
+        if unit is not None and [s.id for s in segs[i:i + len(unit.parts)]] == list(unit.segment_ids):
+            runs.append((False, list(unit.parts)))
+            i += len(unit.parts)
             continue
-        seen.add(seg.id)
-        if entry is None or (entry.text is None and not entry.omit):
-            mark, shown = _mark("missing", "missing"), ""
-        elif seg.id in stale:
-            mark = _mark("stale", "stale: translated from an older sentence") + f"<br><s>{escape(entry.source)}</s>"
-            shown = entry.text or ""
-        elif entry.omit:
-            mark, shown = _mark("omitted", f"omitted: {entry.omit}"), ""
-        elif seg.id in rejected:
-            mark, shown = _mark("rejected", "rejected: numbers/units differ"), entry.text or ""
-        elif seg.id not in checked.valid:
-            mark, shown = _mark("rejected", "rejected: see painbot translations check -v"), entry.text or ""
-        elif entry.reviewed:
-            mark, shown = _mark("ok", f"reviewed by {entry.reviewer} on {entry.reviewed_on}"), entry.text
-        else:
-            mark, shown = _mark("unreviewed", "unreviewed"), entry.text
-        css = ' class="heading"' if seg.is_heading else ""
+        runs.append((seg.is_heading, [Part(seg.id, seg.sep, seg.prefix, seg.text)]))
+        i += 1
+    return runs
+
+
+def _rows(checked: CheckedFile, translations: Translations) -> list[str]:
+    doc = translations.documents[checked.file.doc_id]
+    rows = []
+    for n, (is_heading, parts) in enumerate(_runs(doc), 1):
+        marks, texts = zip(*(_segment_mark(p.id, checked) for p in parts), strict=True)
+        shown = join_parts(parts, [t or "…" for t in texts]) if any(texts) else ""
+        css = ' class="heading"' if is_heading else ""
+        ids = " ".join(p.id for p in parts)
+        original = join_parts(parts, [p.text for p in parts])
         rows.append(
-            f"<tr{css}><td>{n}</td><td class=id>{escape(seg.id)}</td><td>{escape(seg.prefix + seg.text)}</td>"
-            f"<td>{escape(seg.prefix + shown if shown else '')}</td><td>{mark}</td></tr>"
+            f"<tr{css}><td>{n}</td><td class=id>{escape(ids)}</td><td>{_html(original)}</td>"
+            f"<td>{_html(shown)}</td><td>{'<br>'.join(dict.fromkeys(marks))}</td></tr>"
         )
     current = {s.id for s in translations.segments[checked.file.doc_id]}
-    for entry in entries.values():
+    for entry in checked.file.entries.values():
         if entry.id not in current:
             rows.append(
                 f"<tr><td></td><td class=id>{escape(entry.id)}</td><td><s>{escape(entry.source)}</s></td>"
@@ -88,7 +114,7 @@ def review_html(translations: Translations, doc_id: str | None = None) -> str:
                      f"{escape(f.language)}</h2>")
         parts.append(f"<p class=summary>{escape(checked.report.line())} · translator {escape(f.translator)}, "
                      f"{escape(f.date)} · {escape(f.path.name)}</p>")
-        parts.append("<table><tr><th>#</th><th>segment</th><th>original</th><th>translation</th><th>status</th></tr>")
+        parts.append("<table><tr><th>#</th><th>segments</th><th>original</th><th>translation</th><th>status</th></tr>")
         parts += _rows(checked, translations)
         parts.append("</table>")
     parts.append("</body></html>")
