@@ -23,7 +23,7 @@ from bot.retrieve import Hit, Query
 from bot.roles import RoleBook
 from bot.text import fold
 from bot.translations import Translations, label
-from bot.units import Unit, display_text
+from bot.units import display_text
 
 MAX_QUOTES = 4
 MIN_QUOTES = 2
@@ -78,6 +78,7 @@ class Composer:
         self.translations = translations
         self.roles = [roles.role(u) for u in index.units]
         self.features = [roles.features(u) for u in index.units]
+        self._keys: dict[tuple[int, str], str] = {}
         self.units_of_doc: dict[str, list[int]] = {}
         for i, unit in enumerate(index.units):
             self.units_of_doc.setdefault(unit.doc_id, []).append(i)
@@ -92,9 +93,20 @@ class Composer:
         value += sum(prefs.features.get(f, 0.0) for f in self.features[i])
         return value - (CONTEXT_PENALTY if self.roles[i] == "context" else 0.0)
 
-    def shown_before(self, unit: Unit, earlier_replies: Sequence[str]) -> bool:
-        key = fold(display_text(unit.parts[0].text, unit.kind))[:80]
-        return any(key in fold(reply) for reply in earlier_replies)
+    def key(self, i: int, language: str) -> str:
+        """How a unit is recognised in an earlier reply in ``language``: the start of its first line as shown."""
+        if (i, language) not in self._keys:
+            unit = self.index.units[i]
+            text = unit.parts[0].text
+            if self.translations is not None:
+                text = self.translations.render_unit(unit, language).text.split("\n")[0]
+            self._keys[i, language] = fold(display_text(text, unit.kind))[:60]
+        return self._keys[i, language]
+
+    def shown_before(self, i: int, earlier_replies: Sequence[str], language: str) -> bool:
+        """``earlier_replies`` folded (bot.text.fold)."""
+        return any(self.key(i, language) in reply or self.key(i, self.index.units[i].language) in reply
+                   for reply in earlier_replies)
 
     def care_units(self, doc_id: str) -> list[int]:
         """The article's own care advice, else the fallback article's."""
@@ -104,7 +116,7 @@ class Composer:
         fallback = self.rolebook.care_fallback_doc
         return [i for i in self.units_of_doc.get(fallback, []) if self.roles[i] in CARE_ROLES]
 
-    def choose(self, hits: Sequence[Hit], vector: np.ndarray, intent: str,
+    def choose(self, hits: Sequence[Hit], vector: np.ndarray, intent: str, language: str,
                earlier_replies: Sequence[str] = ()) -> tuple[list[_Pick], _Pick | None]:
         """The quotes in display order, and the care advice to close with (None when a quote is care advice)."""
         prefs = self.intents.get(intent) or IntentPreference()
@@ -113,23 +125,24 @@ class Composer:
             i = hit.unit_index
             if i in picks or not self.rolebook.quotable(self.roles[i]):
                 continue
-            if self.shown_before(self.index.units[i], earlier_replies):
+            if self.shown_before(i, earlier_replies, language):
                 continue
             picks[i] = _Pick(i, hit.score + self.bonus(i, prefs), hit)
         ranked = sorted(picks.values(), key=lambda p: -p.score)
         if prefs.care_first and ranked:
-            care = self.best_care(ranked[0], vector, earlier_replies)
+            care = self.best_care(ranked[0], vector, earlier_replies, language)
             if care and care.unit_index not in picks:
                 care = _Pick(care.unit_index, ranked[0].score + self.bonus(care.unit_index, prefs), None)
                 ranked = sorted([*ranked, care], key=lambda p: -p.score)
         chosen: list[_Pick] = []
+        best = max((p.hit.score for p in ranked if p.hit), default=0.0)
         seen: set[str] = set()
         for pick in ranked:
             if len(chosen) == MAX_QUOTES:
                 break
             limit = FLOOR if len(chosen) >= MIN_QUOTES else SECOND_FLOOR
-            if chosen and pick.score < chosen[0].score - limit:
-                break
+            if pick.hit and best and pick.hit.score < best - limit:
+                continue  # the floor is on relevance, before the intent's preferences
             key = fold(display_text(self.index.units[pick.unit_index].text, "sentence"))
             if key in seen:
                 continue
@@ -137,12 +150,13 @@ class Composer:
             chosen.append(pick)
         if any(self.roles[p.unit_index] in CARE_ROLES for p in chosen) or not chosen:
             return chosen, None
-        return chosen, self.best_care(chosen[0], vector, earlier_replies)
+        return chosen, self.best_care(chosen[0], vector, earlier_replies, language)
 
-    def best_care(self, top: _Pick, vector: np.ndarray, earlier_replies: Sequence[str]) -> _Pick | None:
+    def best_care(self, top: _Pick, vector: np.ndarray, earlier_replies: Sequence[str],
+                  language: str) -> _Pick | None:
         doc_id = self.index.units[top.unit_index].doc_id
         candidates = [i for i in self.care_units(doc_id)
-                      if not self.shown_before(self.index.units[i], earlier_replies)]
+                      if not self.shown_before(i, earlier_replies, language)]
         if not candidates:
             return None
         rows = np.isin(self.index.unit_of_row, candidates)
@@ -162,7 +176,7 @@ class Composer:
         """``vector``: the question's vector (the first row when several are given)."""
         vector = np.atleast_2d(vector)[0]
         t = self.t(language)
-        chosen, care = self.choose(hits, vector, intent, earlier_replies)
+        chosen, care = self.choose(hits, vector, intent, language, [fold(r) for r in earlier_replies])
         citations: list[Citation] = []
         numbers: dict[int, int] = {}  # chunk row -> citation number
         shown = [*((p, False) for p in chosen), *([(care, True)] if care else [])]

@@ -69,6 +69,11 @@ class HybridRetriever:
         sections = [(c.doc_id, c.section) for c in index.chunks]
         ids = {key: i for i, key in enumerate(dict.fromkeys(sections))}
         self._section_of = np.array([ids[key] for key in sections], dtype=np.int64)
+        # A unit's language versions are consecutive rows (bot/index.py), so per-unit maxima are one reduceat.
+        rows = index.unit_of_row
+        self._unit_starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        if not np.array_equal(rows[self._unit_starts], np.arange(len(index.units))):
+            raise ValueError("index rows of a unit's language versions must be consecutive and in unit order")
         self._section_kinds = {"seek_care": np.array([c.seek_care for c in index.chunks], dtype=np.float64)}
 
     def lexical_weight(self, query: Query) -> float:
@@ -155,13 +160,10 @@ class HybridRetriever:
     def unit_evidence(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per unit, the cosine and the n-gram evidence of its best language version."""
         index = self.index
-        n = len(index.units)
-        dense = np.full(n, -1.0)
-        np.maximum.at(dense, index.unit_of_row, index.unit_vectors @ vector)
-        lexical = np.zeros(n)
         text = " ".join([query.borrowed, query.text, *query.expansion]).strip()
-        np.maximum.at(lexical, index.unit_of_row, index.unit_ngrams.normalised(char_ngrams(text)))
-        return dense, lexical
+        lexical = index.unit_ngrams.normalised(char_ngrams(text))
+        dense = index.unit_vectors @ vector
+        return np.maximum.reduceat(dense, self._unit_starts), np.maximum.reduceat(lexical, self._unit_starts)
 
     def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
         fused, dense, lexical = self.passages(query, vector)
