@@ -26,6 +26,8 @@ from bot.query import Query
 from bot.reading import Reading
 from bot.retrieve import Hit
 
+UNTARGETED_INTENTS = frozenset({"general", "what_is"})  # intents that say nothing of a health question
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -68,9 +70,12 @@ class TopicGate:
         specific = [c for c in reading.topic if c not in th.broad_sites]  # "a table leg" is no topic
         if specific and not reading.borrowed and not (outside or neighbours):
             return Verdict(True, f"the message is about: {', '.join(reading.topic)}")
-        # An activity alone (running) is no topic: "a charity fun run" or "a race bib" is not a complaint.
+        # An activity (running) counts only in a question about doing it (does softer ground help, may I keep
+        # running): "a charity fun run" or "a race bib" is not a complaint.
         concepts = self.glossary.concepts
-        inside = [c for c in self.glossary.in_domain_ids(query.concepts) if concepts[c].kind != "activity"]
+        about_doing = reading.intent not in UNTARGETED_INTENTS
+        inside = [c for c in self.glossary.in_domain_ids(query.concepts)
+                  if concepts[c].kind != "activity" or about_doing]
         if inside:
             return Verdict(True, f"domain concepts: {', '.join(inside)}")
         if outside:
