@@ -67,12 +67,15 @@ def test_throughput_answers_every_row_of_the_batch():
 
 
 def test_load_stops_by_itself_and_measures_the_server():
-    result = load.run(clients=2, duration=1.0, max_requests=6, think_s=0.2, paced_duration=1.0)
+    result = load.run(
+        workers=(1,), clients=2, duration=1.0, max_requests=6, think_s=0.2, paced_duration=1.0, worst_repeats=1
+    )
     closed, paced = result["back_to_back"], result["paced"]
     assert closed["errors"] == paced["errors"] == 0
     assert closed["requests"] == 6 and closed["stopped_by"] == "max_requests"
     assert 0 < paced["requests"] <= 6
     assert result["server_memory_mb"] > result["server_rss_idle_mb"] / 2 > 0
+    assert sum(result["worst_request"]["worst_body"]["statuses"].values()) == 1
     table_rows("load", result)
 
 
