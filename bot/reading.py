@@ -160,7 +160,10 @@ class Reading:
         covered = self.covered
         if covered is None:
             return ()
-        return tuple(c for c in (self.complaint, *self.others) if c and c.scope == "out")
+        # Besides the main complaint, only body sites: an illness named in passing (a flu last month, blood
+        # pressure pills) is context, not a second complaint.
+        others = tuple(c for c in self.others if c.kind in SITE_KINDS)
+        return tuple(c for c in (self.complaint, *others) if c and c.scope == "out")
 
 
 class Reader:
