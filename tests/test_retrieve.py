@@ -1,5 +1,6 @@
 """Retrieval mechanisms on the real index and model: query expansion, fusion weights, topic carry-over,
-section-level lexical evidence, seek-care intent and section outlines."""
+section-level lexical evidence, seek-care intent, and hits on quote units that fold
+every language version of a unit into the one unit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.glossary import Glossary
 from bot.lexical import char_ngrams
-from bot.query import QueryBuilder
+from bot.query import Query, QueryBuilder
 from bot.retrieve import FusionWeights, HybridRetriever
 
 
@@ -20,8 +21,12 @@ def builder():
 
 
 @pytest.fixture(scope="module")
-def retriever(index, embedder):
-    return HybridRetriever(index, embedder)
+def retriever(index):
+    return HybridRetriever(index)
+
+
+def vectors_of(embedder, query):
+    return embedder.queries([query.dense_text, *(p.dense_text for p in query.parts)])
 
 
 @pytest.mark.parametrize(
@@ -58,13 +63,40 @@ def test_topic_is_borrowed_by_a_follow_up_and_replaced_by_a_new_one(builder):
 
 def test_fusion_adds_weighted_lexical_and_topical_evidence(builder, retriever, embedder):
     query = builder.from_text("Hjälper excentrisk träning mot ont i hälsenan?", "sv")
-    hits, vectors = retriever.search(query, k=3)
-    top = hits[0]
-    topical = retriever.topical(query)[retriever.index.chunk_doc[top.row]]
+    vector = vectors_of(embedder, query)[0]
+    fused, dense, lexical = retriever.passages(query, vector)
+    top = int(np.argmax(fused))
+    topical = retriever.topical(query)[retriever.index.chunk_doc[top]]
     w = retriever.weights
-    assert top.chunk.doc_id == "sv-halsena"
-    assert top.score == pytest.approx(top.dense + w.own_words * top.lexical + w.topical * topical, abs=1e-5)
+    assert retriever.index.chunks[top].doc_id == "sv-halsena"
+    assert fused[top] == pytest.approx(dense[top] + w.own_words * lexical[top] + w.topical * topical, abs=1e-5)
+
+
+def test_a_unit_hit_adds_its_own_evidence_to_its_passage(builder, retriever, embedder):
+    query = builder.from_text("Hur många repetitioner ska man göra med rakt knä?", "sv")
+    vector = vectors_of(embedder, query)[0]
+    hits = retriever.search(query, vector, k=5)
+    fused, _, _ = retriever.passages(query, vector)
+    dense, lexical = retriever.unit_evidence(query, vector)
+    w = retriever.weights
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        assert h.unit is retriever.index.units[h.unit_index] and h.row == retriever.index.unit_chunk[h.unit_index]
+        expected = w.unit_dense * dense[h.unit_index] + w.unit_lexical * lexical[h.unit_index] + fused[h.row]
+        assert h.score == pytest.approx(expected, abs=1e-5)
+    assert "3 x 15 repetitioner" in hits[0].unit.text
+
+
+def test_every_language_version_of_a_unit_folds_into_the_unit(retriever, embedder):
+    index = retriever.index
+    versions = np.bincount(index.unit_of_row, minlength=len(index.units))
+    unit = int(np.argmax(versions))
+    assert versions[unit] > 1  # the unit is indexed in its article's language and in stored translations
+    rows = np.flatnonzero(index.unit_of_row == unit)
+    vector = index.unit_vectors[rows[-1]]  # a question that is exactly the last language version
+    query = Query("x", "en", (), (), "", ())
+    dense, _ = retriever.unit_evidence(query, vector)
+    assert dense[unit] == pytest.approx(float(np.max(index.unit_vectors[rows] @ vector)), abs=1e-5)
 
 
 def test_dense_score_blends_passage_and_best_sentence(retriever, embedder):
@@ -94,21 +126,14 @@ def test_a_long_section_shares_its_lexical_evidence_with_its_later_chunks(retrie
     np.testing.assert_array_equal(shared[alone], raw[alone])  # a one-chunk section keeps its own score
 
 
-def test_a_question_about_seeing_a_doctor_leans_towards_seek_care_sections(builder, retriever):
+def test_a_question_about_seeing_a_doctor_leans_towards_seek_care_sections(builder, retriever, embedder):
     query = builder.from_text("When should I see a doctor about pain in my legs?", "en")
     assert query.asks == ("seek_care",)
     plain = dataclasses.replace(query, asks=())
-    asked, _ = retriever.search(query, k=3)
-    unasked, _ = retriever.search(plain, k=3)
-    assert sum(h.chunk.seek_care for h in asked) >= sum(h.chunk.seek_care for h in unasked)
-    assert asked[0].chunk.seek_care
-    scores = {h.row: h.score for h in unasked}
-    for h in asked:
-        if h.row in scores:
-            assert h.score == pytest.approx(scores[h.row] + retriever.weights.asked_section * h.chunk.seek_care)
-
-
-def test_a_cited_section_introduction_lists_its_subsections(bot):
-    reply = bot.reply("Which principles should I follow when I rehabilitate after sciatica?")
-    assert reply.kind == "answer" and reply.citations[0].doc_id == "da-iskias"
-    assert "The section goes on with: 1. Hold dig aktiv." in reply.text
+    vector = vectors_of(embedder, query)[0]
+    asked, _, _ = retriever.passages(query, vector)
+    unasked, _, _ = retriever.passages(plain, vector)
+    kind = np.array([c.seek_care for c in retriever.index.chunks], dtype=float)
+    found = np.isfinite(asked)
+    np.testing.assert_allclose(asked[found], unasked[found] + retriever.weights.asked_section * kind[found], atol=1e-5)
+    assert retriever.search(query, vector, k=1)[0].chunk.seek_care
