@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +53,34 @@ def test_an_unloadable_model_is_one_line_on_stderr_not_a_traceback(painbot):
     assert done.returncode == 2
     assert done.stderr.startswith("painbot: error: cannot load sentence-transformers model")
     assert "Traceback" not in done.stderr
+
+
+def test_ask_works_from_any_folder_with_the_index_in_the_user_cache(tmp_path, settings, index, monkeypatch):
+    """An installed painbot finds its articles in the package and its index in $XDG_CACHE_HOME/painbot; the
+    folder it runs in is left untouched. The cache is seeded with the session's index (building is tested
+    elsewhere and takes minutes)."""
+    from bot.config import DATA_DIR, default_index_dir
+
+    cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    target = default_index_dir(DATA_DIR / "corpus", settings.model)
+    assert target.is_relative_to(cache / "painbot")
+    shutil.copytree(settings.index_dir, target)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAINBOT_")}
+    script = Path(sys.executable).with_name("painbot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    done = subprocess.run(
+        [*command, "ask", "--json", "Hvad er en hælspore?"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout)
+    assert reply["kind"] == "answer" and reply["language"] == "da"
+    assert "no-haelspore" in {c["doc_id"] for c in reply["citations"]}
+    assert "building" not in done.stderr  # it found the cached index
+    assert list(elsewhere.iterdir()) == []
