@@ -220,7 +220,10 @@ class GradioGate:
             event = json.loads(body)
         except ValueError:
             event = None
-        problem = "not a JSON object" if not isinstance(event, dict) else _json_problem(event, self.limits)
+        # event_data carries what the page shows back (a liked reply's markup, often over the message limit);
+        # the body limit still bounds it.
+        inputs = {k: v for k, v in event.items() if k != "event_data"} if isinstance(event, dict) else None
+        problem = "not a JSON object" if inputs is None else _json_problem(inputs, self.limits)
         if problem:
             await _send_json(send, 422, {"error": "invalid_request", "detail": f"The event is refused: {problem}."})
             return False
