@@ -5,8 +5,10 @@
       -> detect language   the conversation's language when the message is short or unclear
       -> read              the question sentence(s), the main complaint, the intent; a greeting, thanks or a
                            vague complaint -> welcome / clarifying reply (after the red flags)
-      -> red flags         rules on the message and recent user turns; a hit -> escalation reply, STOP
-      -> retrieve          the question with the complaint (one bounded encoder call), hybrid dense + lexical,
+      -> encode            one bounded encoder call: the reading's focus, and what the safety net reads
+      -> red flags         layer 1 rules and layer 2 semantic net on the message and recent user turns;
+                           either fires -> escalation reply, STOP
+      -> retrieve          the question with the complaint (the focus vector), hybrid dense + lexical,
                            glossary expansion, topic carried from earlier turns
       -> gate              main complaint outside the domain, or evidence too weak -> "not in my sources";
                            a covered and an uncovered complaint -> answer the covered one, name the other
@@ -20,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot import bounds, validate
-from bot.answer import Composer, load_templates
+from bot.answer import Composer, load_intents, load_templates
 from bot.config import LANGUAGES, Settings
-from bot.embed import load_embedder
+from bot.embed import Embedder, load_embedder
 from bot.gate import GateThresholds, TopicGate
 from bot.glossary import Glossary
 from bot.index import ensure_index
@@ -31,9 +33,12 @@ from bot.query import QueryBuilder
 from bot.reading import QUESTION, Reader
 from bot.reading_replies import ReadingReplies
 from bot.redflags import Safety
+from bot.redflags.semantic import SemanticNet
 from bot.reply import Citation, PhoneNumber, RedFlag, Reply
 from bot.retrieve import HybridRetriever
+from bot.roles import RoleBook
 from bot.text import normalize_input
+from bot.translations import Translations
 
 __all__ = ["Bot", "Reply", "Citation", "RedFlag", "PhoneNumber"]
 
@@ -46,12 +51,14 @@ class Bot:
     settings: Settings
     detector: LanguageDetector
     safety: Safety
+    net: SemanticNet
     reader: Reader
     replies: ReadingReplies
     queries: QueryBuilder
     retriever: HybridRetriever
     gate: TopicGate
     composer: Composer
+    embedder: Embedder
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Bot:
@@ -65,12 +72,17 @@ class Bot:
             settings=settings,
             detector=LanguageDetector.load(),
             safety=Safety.load(),
+            net=SemanticNet.load(embedder, settings.index_dir),
             reader=reader,
             replies=ReadingReplies(load_templates()),
             queries=QueryBuilder(glossary, reader),
-            retriever=HybridRetriever(index, embedder),
+            retriever=HybridRetriever(index),
             gate=TopicGate(glossary, GateThresholds.load()),
-            composer=Composer(index, load_templates()),
+            composer=Composer(
+                index, load_templates(), RoleBook.load(settings.corpus_dir, index.seek_care), load_intents(),
+                Translations.load(settings.corpus_dir, settings.translations),
+            ),
+            embedder=embedder,
         )
 
     def reply(
@@ -79,11 +91,15 @@ class Bot:
         """``country``: this request's country for the phone numbers (a widget's data-country), over the setting."""
         started = time.perf_counter()
         message, earlier = bounds.bounded(message, history)  # the work per reply has a ceiling whatever is sent
-        reply = self._reply(message, earlier, lang, country)
+        # The last reply: a follow-up is answered with what it did not already quote.
+        replies = [t["content"] for t in history[-2:] if t.get("role") == "assistant" and isinstance(t["content"], str)]
+        reply = self._reply(message, earlier, lang, replies, country)
         reply.latency_ms = (time.perf_counter() - started) * 1000
         return reply
 
-    def _reply(self, message: str, earlier: list[str], lang: str | None, country: str | None = None) -> Reply:
+    def _reply(
+        self, message: str, earlier: list[str], lang: str | None, replies: list[str], country: str | None = None
+    ) -> Reply:
         # Text as typed: NFC, no invisible characters inside words, look-alike letters read as Latin.
         message, earlier = normalize_input(message), [normalize_input(t) for t in earlier]
         guess = self.language(message, earlier, lang)
@@ -96,7 +112,11 @@ class Bot:
             return Reply(language, "invalid", self.composer.invalid(problem, language, **values))
 
         reading = self.reader.read(message, language, earlier)
-        flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:])
+        # One bounded encoder call per turn: the reading's focus (shared with retrieval), then what the net adds.
+        recent = self.safety.in_force(message, earlier[-RED_FLAG_MEMORY:])
+        vectors = self.embedder.queries([reading.focus, *self.net.inputs(message, recent, reading.focus)])
+        net_verdict = self.net.judge(vectors, message, recent, reading.focus)
+        flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:], net_verdict)
         if flag:
             places = self.safety.countries(language, guess.confident, country or self.settings.country)
             text, flag = self.safety.escalation(flag, language, places, guess.detected)
@@ -106,7 +126,8 @@ class Bot:
             return Reply(language, "clarify", self.replies.clarify(reading, language))
 
         query = self.queries.build(reading, earlier)
-        hits, vectors = self.retriever.search(query)  # one bounded encoder call: the reading's focus
+        vectors = vectors[:1]  # the focus row; the net's rows are not parts of the question
+        hits = self.retriever.search(query, vectors)
         verdict = self.gate.judge(reading, query, hits)
         if not verdict.in_scope:
             places = self.safety.countries(language, guess.confident, country or self.settings.country)
@@ -115,9 +136,8 @@ class Bot:
             return Reply(language, "out_of_scope", "\n\n".join(x for x in lines if x))
 
         note = "\n\n".join(x for x in (note, self.replies.partial(verdict, language)) if x)
-
-        text, citations = self.composer.answer(query, hits, vectors, language, note)
-        return Reply(language, "answer", text, citations=citations)
+        composed = self.composer.answer(query, hits, vectors, language, reading.intent, note, replies)
+        return Reply(language, "answer", composed.text, citations=composed.citations, quotes=composed.quotes)
 
     def language(self, message: str, earlier: list[str], forced: str | None) -> LanguageGuess:
         """The message's language, falling back on the conversation's when the message alone is unclear."""

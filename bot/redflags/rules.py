@@ -118,6 +118,11 @@ class RedFlagRules:
     def analyse(self, text: str) -> Analysis:
         return self.analyser.analyse(text)
 
+    def concepts_of(self, category: str) -> frozenset[str]:
+        """Every concept the category's rules name."""
+        found = (c for cat in self.categories if cat.name == category for r in cat.rules for f in r.features for c in f)
+        return frozenset(found)
+
     def level_of(self, category: str) -> str:
         return next(c.level for c in self.categories if c.name == category)
 

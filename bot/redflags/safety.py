@@ -53,10 +53,19 @@ class Safety:
             return flag
         if self.rules.analyse(message or "").withdraws:
             return None
-        if net_verdict is not None and net_verdict.fired:
+        if net_verdict is not None and net_verdict.fired and not self.ruled_out(message, net_verdict.fired):
             # The category's level: the rules' data decide how urgent a category is, whichever layer raised it.
             return RedFlag(self.rules.level_of(net_verdict.fired), net_verdict.fired, "", layer="semantic")
         return None
+
+    def ruled_out(self, message: str, category: str) -> bool:
+        """True when the rules read the category's symptoms in the message and every one of them was denied,
+        past, hypothetical, a trap or part of a general question: the net then hears the words, not the
+        emergency ("no numbness down there", "a clot five years ago"). Where the rules read none of them, the
+        net's verdict stands: that is the phrasing it is there for."""
+        concepts = self.rules.concepts_of(category) - self.rules.analyser.settings.not_negatable
+        found = [m for m in self.rules.analyse(message or "").matches if m.concept in concepts]
+        return bool(found) and all(m.status != "asserted" for m in found)
 
     def in_force(self, message: str, earlier_user_turns: Sequence[str]) -> list[str]:
         """The earlier turns that still count for both layers: none after a message that takes them back."""
