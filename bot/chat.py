@@ -104,7 +104,10 @@ class Bot:
         message, earlier = normalize_input(message), [normalize_input(t) for t in earlier]
         guess = self.language(message, earlier, lang)
         language = guess.language
-        note = "" if guess.supported else self.composer.unsupported_note(language)
+        places = self.safety.countries(language, guess.confident, country or self.settings.country)
+        # One line with the emergency number, in the writer's own language when we have it.
+        emergency_line = self.safety.emergency_line(language if guess.supported else guess.detected, places)
+        note = "" if guess.supported else f"{self.composer.unsupported_note(language)}\n\n{emergency_line}"
 
         problem = validate.problem(message)
         if problem:
@@ -118,7 +121,6 @@ class Bot:
         net_verdict = self.net.judge(vectors, message, recent, reading.focus)
         flag = self.safety.check(message, earlier[-RED_FLAG_MEMORY:], net_verdict)
         if flag:
-            places = self.safety.countries(language, guess.confident, country or self.settings.country)
             text, flag = self.safety.escalation(flag, language, places, guess.detected)
             return Reply(language, "redflag", text, red_flag=flag)
 
@@ -130,9 +132,8 @@ class Bot:
         hits = self.retriever.search(query, vectors)
         verdict = self.gate.judge(reading, query, hits)
         if not verdict.in_scope:
-            places = self.safety.countries(language, guess.confident, country or self.settings.country)
-            text = self.composer.out_of_scope(language, note)
-            lines = (self.replies.not_covered(verdict, language), text, self.safety.emergency_line(language, places))
+            text = self.composer.out_of_scope(language, note)  # an unsupported language's note has the line
+            lines = (self.replies.not_covered(verdict, language), text, emergency_line if guess.supported else "")
             return Reply(language, "out_of_scope", "\n\n".join(x for x in lines if x))
 
         note = "\n\n".join(x for x in (note, self.replies.partial(verdict, language)) if x)
