@@ -13,8 +13,9 @@ import pytest
          "hip"),
         ("Jag springer mycket och har bra skor. Nu har jag ont i knät i nedförsbackar. Vad ska jag göra?", "sv",
          "knä"),
-        ("Jeg løber meget. Min storetå er rød og hævet, og min bror har urinsyregigt. Kan det være det?", "da",
-         "urinsyregigt"),
+        # A red, hot, swollen joint is the red-flag layer's (gout and septic arthritis look alike).
+        ("Jeg løber meget, og min læge siger at jeg har urinsyregigt i storetåen. Kan jeg blive ved med at løbe?",
+         "da", "urinsyregigt"),
     ],
 )
 def test_a_complaint_outside_the_domain_is_out_of_scope_despite_a_running_story(bot, message, language, named):
