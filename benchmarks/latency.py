@@ -25,6 +25,7 @@ COMPONENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("language", "detector", ("detect",)),
     ("reading", "reader", ("read",)),
     ("red flags", "safety", ("check", "escalation")),
+    ("red flags", "net", ("inputs", "judge")),
     ("embedding", "embedder", ("queries",)),
     ("retrieval", "queries", ("build",)),
     ("retrieval", "retriever", ("search",)),

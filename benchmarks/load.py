@@ -214,7 +214,7 @@ def run_server(
             phases["back_to_back"] = asyncio.run(_load(base, questions, clients, duration, max_requests, 0.0))
             if paced_duration:
                 phases["paced"] = asyncio.run(_load(base, questions, clients, paced_duration, max_requests, think_s))
-            if any(p["errors"] for p in phases.values()):
+            if any(p.get("errors") for p in phases.values()):
                 phases["server_log_tail"] = log.read_text(errors="replace")[-2000:]
         finally:
             memory.stop()

@@ -218,14 +218,14 @@ def scale_rows(r: dict) -> list[Row]:
                 n,
             )
         )
-        b, h = row["bm25"], row["hybrid_search"]
+        b = row["bm25"]
         built = "" if b["build_measured"] else " extrapolated"
         rows.append(
             Row(
-                f"BM25 query p50 / build, {size}; hybrid search p50 flat / HNSW; index in memory",
+                f"BM25 query p50 / build, {size}; index in memory",
                 "",
-                f"{b['p50_ms']:.2f} ms / {b['build_s']:.1f} s{built}; {h['flat']['p50_ms']:.2f} / "
-                f"{h['hnsw']['p50_ms']:.2f} ms; {row['index_memory_mb']:,} MB (flat; sentence vectors "
+                f"{b['p50_ms']:.2f} ms / {b['build_s']:.1f} s{built}; {row['index_memory_mb']:,} MB "
+                f"(flat; sentence vectors "
                 f"{row['sentence_vectors']['memory_mb']:.0f} MB, BM25 {b['memory_mb']:.0f} MB)",
                 n,
             )

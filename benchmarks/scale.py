@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import json
 import math
 import time
@@ -153,22 +152,6 @@ def synthetic_sentences(real, n: int) -> tuple[np.ndarray, np.ndarray]:
     return real.sentence_vectors[gather], offsets
 
 
-def synthetic_index(real, n: int, chunk_index: faiss.Index, ngrams, sentences: tuple[np.ndarray, np.ndarray]):
-    """The real Index grown to n chunks: chunk rows repeat the real ones (text, article, sentences), with the
-    synthetic chunk vectors and n-gram BM25."""
-    rows = np.arange(n) % len(real.chunks)
-    return dataclasses.replace(
-        real,
-        manifest={**real.manifest, "chunks": n},
-        chunks=[real.chunks[i] for i in rows],
-        chunk_index=chunk_index,
-        sentence_vectors=sentences[0],
-        sentence_offsets=sentences[1],
-        ngrams=ngrams,
-        chunk_doc=real.chunk_doc[rows],
-    )
-
-
 def sparse_mb(matrix) -> float:
     return round((matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes) / 2**20, 1)
 
@@ -233,7 +216,6 @@ def run(
     from bot.index import load_index, passage_text
     from bot.lexical import BM25, char_ngrams
     from bot.query import QueryBuilder
-    from bot.retrieve import HybridRetriever
 
     sizes = sizes or (SIZES[:2] if quick else SIZES)
     passes = passes or (1 if quick else 3)
@@ -274,11 +256,6 @@ def run(
         lexical_timing = time_searches(lambda t, b=bm25: b.normalised(char_ngrams(t)), lexical, passes)
 
         sentences = synthetic_sentences(real, n)
-        hybrid = {}
-        for kind in ("flat", "hnsw"):
-            index = synthetic_index(real, n, indexes[kind], bm25, sentences)
-            retriever = HybridRetriever(index, fixed)
-            hybrid[kind] = time_searches(lambda q, r=retriever: r.search(q), queries, passes)
         rows.append(
             {
                 "chunks": n,
@@ -289,7 +266,6 @@ def run(
                 "index_memory_mb": round(
                     dense["flat"]["memory_mb"] + sentences[0].nbytes / 2**20 + sparse_mb(bm25.matrix)
                 ),
-                "hybrid_search": hybrid,
             }
         )
     return {

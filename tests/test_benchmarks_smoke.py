@@ -53,7 +53,7 @@ def test_stage_clock_leaves_the_bot_as_it_was():
 
     bot = Bot.load(settings())
     before = {attr: getattr(bot, attr) for _, attr, _ in latency.COMPONENTS}
-    with latency.stage_clock(bot) as clock, latency.uncached(bot):
+    with latency.uncached(bot), latency.stage_clock(bot) as clock:
         bot.reply("Hvorfor gør det ondt i hælen om morgenen?")
     assert clock["retrieval"] > 0 and clock["embedding"] > 0
     assert {attr: getattr(bot, attr) for attr in before} == before
