@@ -32,6 +32,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("hit@3", "an expected article among the first 3 citations", aliases=("doc_hit@3",)),
     Metric("mrr", "mean reciprocal rank of the first expected article cited"),
     Metric("passage_hit@3", "an expected text in the reply or the first 3 cited passages"),
+    Metric("answer_hit", "an expected text in what the reply quotes (what the user sees)"),
+    Metric("answer_hit@1", "an expected text in the first quote the reply shows"),
     Metric("answered", "in-scope question answered (no abstention, no red flag)"),
     Metric("redflag_recall", "emergencies escalated"),
     Metric("redflag_false_alarm", "ordinary messages escalated", higher_is_better=False),
@@ -46,6 +48,7 @@ BY_NAME: dict[str, Metric] = {name: m for m in METRICS for name in (m.key, *m.al
 # Metrics that judge a single row (pass/fail); the others only exist in aggregate.
 CHECKS = tuple(m.key for m in METRICS if m.rate and m.key != "mrr")
 _NORWEGIAN = frozenset({"no", "nb", "nn"})
+_CITATION_MARK = re.compile(r"\[\d+\]\s*$")
 
 
 def as_list(value: Any) -> list[str]:
@@ -79,6 +82,28 @@ def _norm(text: Any) -> str:
     return re.sub(r"\s+", " ", str(text or "")).strip().lower()
 
 
+def shown_quotes(row: Row) -> list[str]:
+    """What the reply quotes, in display order, folded: each quote's text with its original (a translated
+    quote counts by either); for rows without ``quotes``, the reply's "> " lines up to each citation mark."""
+    quotes = row.get("quotes")
+    if isinstance(quotes, list) and quotes:
+        shown = [q for q in quotes if isinstance(q, Mapping)]
+        return [_norm(" ".join(str(q.get(k) or "") for k in ("text", "original"))) for q in shown]
+    shown, current = [], []
+    for line in str(row.get("answer") or "").splitlines():
+        if line.startswith(">"):
+            current.append(line.lstrip("> "))
+            if _CITATION_MARK.search(line):
+                shown.append(_norm(" ".join(current)))
+                current = []
+        elif current:
+            shown.append(_norm(" ".join(current)))
+            current = []
+    if current:
+        shown.append(_norm(" ".join(current)))
+    return shown
+
+
 def row_values(row: Row) -> dict[str, float]:
     """The value each applicable metric takes on this row (1.0 = the event happened); latency excluded."""
     citations = [c for c in row.get("citations") or [] if isinstance(c, Mapping)]
@@ -95,6 +120,9 @@ def row_values(row: Row) -> dict[str, float]:
         if texts:
             blob = _norm(" ".join([str(row.get("answer") or "")] + [str(c.get("text") or "") for c in citations[:3]]))
             values["passage_hit@3"] = float(any(_norm(t) in blob for t in texts))
+            quotes = shown_quotes(row)
+            values["answer_hit"] = float(any(_norm(t) in q for t in texts for q in quotes))
+            values["answer_hit@1"] = float(any(_norm(t) in q for t in texts for q in quotes[:1]))
         values["answered"] = float(not abstained and not red_flag)
     expect_redflag = as_bool(row.get("expect_redflag"))
     if expect_redflag:

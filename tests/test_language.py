@@ -201,7 +201,7 @@ def test_unquoted_yes_or_no_in_a_marker_list_is_an_error(data):
 
 
 def test_a_language_is_added_with_a_data_file(data):
-    (data / "lang" / "de").mkdir()
+    (data / "lang" / "de").mkdir(exist_ok=True)  # German red-flag words may already be there
     (data / "lang" / "de" / "language.yaml").write_text(
         "name: Deutsch\n"
         "varieties:\n"
