@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 DEFAULT_MODEL = "e5-small-q4"
 # A query's encoding cost grows with its length: every query is cut to this many tokens (and characters, for
@@ -117,6 +118,11 @@ def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:
 def load_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
     """``e5-small-q4`` or ``st:<sentence-transformers model name or path>``."""
     from bot.embed_cache import QueryCache
+
+    # The encoder's threads need the cores. OpenBLAS's threads, woken by the small matrix products of a turn
+    # (the safety net's scores), keep spinning after them and took half the cores from the next encoding:
+    # a short question's reply went from 36 ms to over 100 ms. Those products need no second thread.
+    threadpool_limits(1, user_api="blas")
 
     if spec == DEFAULT_MODEL:
         return QueryCache(E5SmallQ4())
