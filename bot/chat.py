@@ -68,11 +68,14 @@ class Bot:
         index = ensure_index(settings, embedder)
         glossary = Glossary.load()
         reader = Reader.load(glossary)
+        safety = Safety.load()
+        net = SemanticNet.load(embedder, settings.index_dir)
+        net.reads_window = safety.names_a_symptom  # a long message's backstory is not read window by window
         return cls(
             settings=settings,
             detector=LanguageDetector.load(),
-            safety=Safety.load(),
-            net=SemanticNet.load(embedder, settings.index_dir),
+            safety=safety,
+            net=net,
             reader=reader,
             replies=ReadingReplies(load_templates()),
             queries=QueryBuilder(glossary, reader),

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.redflags.calibrate import article_texts
+from bot.redflags.safety import Safety
 from bot.redflags.semantic import (
     NET_DIR,
     NetDataError,
@@ -89,7 +91,10 @@ def vectors_dir(tmp_path_factory, embedder) -> Path:
 
 @pytest.fixture(scope="module")
 def net(vectors_dir, embedder) -> SemanticNet:
-    return SemanticNet.load(embedder, vectors_dir)
+    """The net as a turn uses it: a long message's windows read only where the rules see a sign."""
+    found = SemanticNet.load(embedder, vectors_dir)
+    found.reads_window = Safety.load().names_a_symptom
+    return found
 
 
 def verdict(net: SemanticNet, embedder, message: str, earlier: list[str] | None = None):
@@ -138,6 +143,25 @@ def test_an_emergency_told_in_passing_in_a_long_message(net, embedder):
     )
     assert net.inputs(message), "a long message is read window by window"
     assert verdict(net, embedder, message).fired == "blood_clot"
+
+
+def test_a_long_messages_backstory_is_not_read_window_by_window(net):
+    backstory = (
+        "I'm 45 and have run for twenty years, mostly trails, and I coach a junior team twice a week. "
+        "Last spring I changed jobs and now sit at a desk all day, which I am still getting used to. "
+        "My heel hurts when I get up in the morning, and it eases after a few minutes of walking about. "
+    )
+    assert net.inputs(backstory + "Which shoes should I buy?") == []
+    told = net.inputs(backstory + "Since yesterday my calf has been swollen and red. Which shoes should I buy?")
+    assert len(told) == 1 and "swollen and red" in told[0]
+
+
+def test_the_net_stays_quiet_on_the_articles_own_sentences(net, embedder):
+    """The calibration's budget (``--article-alarms``): the articles' sentences, warning signs left out, are
+    ordinary leg-pain texts in every language version; the net may fire on a handful of them at most."""
+    texts = article_texts()[::3]  # every third, in every language version, to keep the suite quick
+    fired = [t for t in texts if verdict(net, embedder, t).fired]
+    assert len(texts) > 300 and len(fired) <= len(net.names) // 2, fired
 
 
 def test_short_messages_cost_no_extra_encoding(net):

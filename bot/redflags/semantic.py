@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +202,17 @@ def _windows(message: str, limits: Limits) -> list[str]:
             windows[-1] = windows[-1] + words
         elif words:
             windows.append(words)
+    # A few words alone ("Jeg vil ikke overdrive.") read like anything to the encoder: a short window joins
+    # the next one (the last joins the one before it).
+    i = 0
+    while len(windows) > 1 and i < len(windows):
+        if len(windows[i]) < limits.window_words // 2:
+            j = i + 1 if i + 1 < len(windows) else i - 1
+            lo, hi = sorted((i, j))
+            windows[lo : hi + 1] = [windows[lo] + windows[hi]]
+            i = lo
+        else:
+            i += 1
     if len(windows) > limits.max_windows:  # keep the ends, where people tend to put what matters
         half = limits.max_windows // 2
         windows = windows[:half] + windows[-(limits.max_windows - half) :]
@@ -217,6 +228,8 @@ class SemanticNet:
     levels: dict[str, str]
     thresholds: dict[str, Threshold]
     limits: Limits
+    # Which windows of a long message are read (``Safety.names_a_symptom``); None reads them all.
+    reads_window: Callable[[str], bool] | None = None
 
     @classmethod
     def load(cls, embedder, index_dir: Path, net_dir: Path = NET_DIR, data_dir: Path = DATA_DIR) -> SemanticNet:
@@ -254,7 +267,10 @@ class SemanticNet:
         (The focus, row 0 of the turn's vectors, is not among them.)"""
         rows: list[tuple[str, str]] = []
         if len(message.split()) >= self.limits.short_words:
-            rows += [(w, "window") for w in _windows(message, self.limits)]
+            windows = _windows(message, self.limits)
+            if self.reads_window is not None:
+                windows = [w for w in windows if self.reads_window(w)]
+            rows += [(w, "window") for w in windows]
         elif focus is not None and focus.strip() != message.strip():
             rows.append((message, "message"))
         turns = [t for t in earlier if isinstance(t, str) and t.strip()][-self.limits.context_turns :]
