@@ -178,9 +178,30 @@ def _entry(item: object, number: int, default_status: str, header: dict, problem
 
 
 @cache
+def _checks() -> dict:
+    return yaml.safe_load((DATA_DIR / "translation_checks.yaml").read_text(encoding="utf-8")) or {}
+
+
+@cache
 def checked_units() -> frozenset[str]:
-    data = yaml.safe_load((DATA_DIR / "translation_checks.yaml").read_text(encoding="utf-8")) or {}
-    return frozenset(str(u).lower() for u in data.get("units") or [])
+    return frozenset(str(u).lower() for u in _checks().get("units") or [])
+
+
+@cache
+def _name_patterns(language: str) -> dict[str, re.Pattern[str]]:
+    """Per drug, test or treatment: the pattern of its names in ``language`` (word starts)."""
+    found = {}
+    for name, by_language in (_checks().get("names") or {}).items():
+        starts = by_language.get(language) or []
+        if starts:
+            found[name] = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(str(w)) for w in starts) + ")", re.IGNORECASE)
+    return found
+
+
+def names_dropped(source: str, source_language: str, text: str, language: str) -> list[str]:
+    """The drug, test and treatment names the source sentence gives and the translation does not."""
+    theirs, ours = _name_patterns(source_language), _name_patterns(language)
+    return [n for n, p in theirs.items() if p.search(source) and n in ours and not ours[n].search(text)]
 
 
 def figures(text: str) -> Counter:
@@ -220,6 +241,7 @@ class FileReport:
     missing: list[str] = field(default_factory=list)  # segment ids without a translation
     stale: list[str] = field(default_factory=list)  # entries whose source is no longer the article's
     figures: list[str] = field(default_factory=list)  # segment ids rejected for changed numbers/units
+    names: list[str] = field(default_factory=list)  # segment ids rejected for a dropped drug or test name
     headings: list[str] = field(default_factory=list)  # heading segment ids not translated
     unreviewed: int = 0
     problems: list[str] = field(default_factory=list)  # anything else wrong with the file or an entry
@@ -227,14 +249,15 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.figures or self.headings or self.problems)
+        return not (self.missing or self.stale or self.figures or self.names or self.headings or self.problems)
 
     def line(self) -> str:
         counts = f"{self.translated} translated, {self.omitted} omitted of {self.segments} segments"
         issues = [
             f"{len(v)} {k}" for k, v in (
                 ("missing", self.missing), ("stale (original shown)", self.stale),
-                ("changed numbers (original shown)", self.figures), ("untranslated headings", self.headings),
+                ("changed numbers (original shown)", self.figures),
+                ("dropped drug or test names (original shown)", self.names), ("untranslated headings", self.headings),
                 ("other problems", self.problems),
             ) if v
         ]
@@ -271,6 +294,9 @@ def check_file(file: TranslationFile, doc: Document, doc_segments: Sequence[Segm
         elif mismatch := figure_mismatch(entry.source, entry.text):
             report.figures.append(entry.id)
             report.details.append(f"segment {entry.id}: numbers/units differ from the source ({mismatch})")
+        elif dropped := names_dropped(entry.source, doc.language, entry.text, file.language):
+            report.names.append(entry.id)
+            report.details.append(f"segment {entry.id}: drops the name of {', '.join(dropped)}")
         else:
             valid[entry.id] = entry
             report.unreviewed += not entry.reviewed

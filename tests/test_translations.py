@@ -20,6 +20,7 @@ from bot.translations import (
     check_corpus,
     figure_mismatch,
     label,
+    names_dropped,
     translation_paths,
     translations_fingerprint,
 )
@@ -69,6 +70,7 @@ def test_shipped_translation_is_aligned_with_its_article(path):
     report = next(r for r in translations.reports() if r.name == path.stem)
     assert report.stale == [], report.details
     assert report.figures == [], report.details
+    assert report.names == [], report.details
     assert report.problems == []
     assert report.missing == [], f"untranslated segments: {report.missing[:10]}"
     assert report.headings == []
@@ -171,6 +173,34 @@ def test_a_translation_with_a_changed_number_is_rejected_and_the_original_shown(
     assert report.figures == [entry["id"]]
     assert any("numbers/units differ" in d for d in report.details)
     rendered = translations.render_unit(_unit(corpus, "sv-halsena", entry["id"]), "en")
+    assert rendered.translated_from is None and entry["source"] in rendered.text
+
+
+@pytest.mark.parametrize(
+    ("source", "source_language", "text", "language", "dropped"),
+    [
+        ("MR-scanninger viser ofte forandringer", "da", "Scans often show changes", "en", ["mri"]),
+        ("MR-scanninger viser ofte forandringer", "da", "MRI scans often show changes", "en", []),
+        ("Steroidinjektioner kan lindra", "sv", "Kortisoninjeksjoner kan lindre", "nb", []),
+        ("Steroidinjektioner kan lindra", "sv", "Injeksjoner kan lindre", "nb", ["steroid"]),
+        ("Trykkbølgebehandling kan hjelpe", "nb", "Shockwave therapy can help", "en", []),
+    ],
+)
+def test_a_drug_or_test_name_must_survive_translation(source, source_language, text, language, dropped):
+    assert names_dropped(source, source_language, text, language) == dropped
+
+
+def test_a_translation_dropping_a_test_name_is_rejected_and_the_original_shown(corpus):
+    path = corpus / FOLDER / "da-iskias.en.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(e for e in data["segments"] if "MRI" in (e.get("text") or ""))
+    entry["text"] = entry["text"].replace("MRI", "imaging")
+    _write(path, data)
+    translations = Translations.load(corpus)
+    report = next(r for r in translations.reports() if r.name == "da-iskias.en")
+    assert report.names == [entry["id"]] and not report.ok
+    assert any("drops the name of mri" in d for d in report.details)
+    rendered = translations.render_unit(_unit(corpus, "da-iskias", entry["id"]), "en")
     assert rendered.translated_from is None and entry["source"] in rendered.text
 
 
