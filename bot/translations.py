@@ -18,6 +18,7 @@ File format::
     - {id: 1654d63776f2, source: "<article sentence>", text: "<translation>"}
     - {id: ..., source: ..., omit: "<why it is left untranslated>"}
     - {id: ..., source: ..., text: ..., status: reviewed, reviewer: "<name>", reviewed: 2026-12-08}
+    - {id: ..., source: ..., text: ..., note: "<a choice the reviewer should know about>"}
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from bot.units import Unit, join_parts
 MODES = ("on", "reviewed-only", "off")
 FOLDER = "translations"
 HEADER_FIELDS = ("doc_id", "language", "source_language", "translator", "date", "status", "reviewer", "reviewed")
-ENTRY_FIELDS = ("id", "source", "text", "omit", "status", "reviewer", "reviewed")
+ENTRY_FIELDS = ("id", "source", "text", "omit", "status", "reviewer", "reviewed", "note")
 STATUSES = ("unreviewed", "reviewed")
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,6 +68,7 @@ class Entry:
     reviewed: bool
     reviewer: str | None
     reviewed_on: str | None
+    note: str | None = None  # for the reviewer: a choice the translation makes, shown on the review page
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ def _entry(item: object, number: int, default_status: str, header: dict, problem
     if reviewed and not (reviewer and reviewed_on):
         problems.append(f"segment {seg}: marked reviewed without 'reviewer' and 'reviewed' date; read as unreviewed")
         reviewed = False
-    return Entry(seg, item["source"], text, omit, reviewed, str(reviewer) if reviewer else None, reviewed_on)
+    note = str(item["note"]).strip() if item.get("note") else None
+    return Entry(seg, item["source"], text, omit, reviewed, str(reviewer) if reviewer else None, reviewed_on, note)
 
 
 # ----------------------------------------------------------------------------------------------- checks

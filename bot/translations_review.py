@@ -23,6 +23,7 @@ td.id{font:12px monospace;color:#666;white-space:nowrap}
 .mark{font-size:12px;padding:.1em .4em;border-radius:3px;white-space:nowrap}
 .ok{background:#dff3df}.unreviewed{background:#fff3c4}.stale,.rejected,.missing{background:#ffd6d6}
 .omitted{background:#e6e6e6}
+.note{font-style:italic}
 p.summary{color:#555}
 """
 
@@ -49,9 +50,10 @@ def _segment_mark(seg_id: str, checked: CheckedFile) -> tuple[str, str]:
         return _mark("rejected", "rejected: numbers/units differ"), entry.text or ""
     if seg_id not in checked.valid:
         return _mark("rejected", "rejected: see painbot translations check -v"), entry.text or ""
+    note = f"<br><span class=note>note: {escape(entry.note)}</span>" if entry.note else ""
     if entry.reviewed:
-        return _mark("ok", f"reviewed by {entry.reviewer} on {entry.reviewed_on}"), entry.text or ""
-    return _mark("unreviewed", "unreviewed"), entry.text or ""
+        return _mark("ok", f"reviewed by {entry.reviewer} on {entry.reviewed_on}") + note, entry.text or ""
+    return _mark("unreviewed", "unreviewed") + note, entry.text or ""
 
 
 def _runs(doc: Document) -> list[tuple[bool, list[Part]]]:

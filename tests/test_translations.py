@@ -309,6 +309,8 @@ def test_review_page_is_side_by_side_escaped_and_marks_stale_and_unreviewed(corp
     path, data, entry = _first_translated(corpus)
     entry["text"] = entry["text"] + " <script>alert(1)</script>"
     stale = next(e for e in data["segments"] if e is not entry and e.get("text"))
+    noted = next(e for e in data["segments"] if e is not entry and e is not stale and e.get("text"))
+    noted["note"] = "kept the <i>source's</i> number"
     stale["source"] = stale["source"] + " & <b>ändrad</b>"
     _write(path, data)
     out = tmp_path / "review.html"
@@ -318,6 +320,7 @@ def test_review_page_is_side_by_side_escaped_and_marks_stale_and_unreviewed(corp
     assert "<b>ändrad" not in page
     assert "stale: translated from an older sentence" in page and "&lt;b&gt;ändrad" in page
     assert ">unreviewed<" in page
+    assert "note: kept the &lt;i&gt;source&#x27;s&lt;/i&gt; number" in page  # the translator's note, escaped
     assert "src=" not in page and "http" not in page.split("<body>")[0]  # self-contained
     assert page.count("<table>") == len(translation_paths(corpus))
 
