@@ -19,6 +19,7 @@ import faiss
 import numpy as np
 import yaml
 
+from bot.build_vectors import BuildVectors
 from bot.config import DATA_DIR, Settings
 from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
 from bot.embed import Embedder, load_embedder
@@ -154,7 +155,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     chunks = chunk_corpus(documents)
     faiss_kind = resolve_faiss_kind(settings.faiss_kind, len(chunks))
     info = {d.doc_id: DocumentInfo(d.doc_id, d.title, d.language, d.publisher, d.source) for d in documents}
-    embedder = embedder or load_embedder(settings.model)
+    # Texts encoded by an earlier build are not encoded again (bot/build_vectors.py).
+    embedder = BuildVectors(embedder or load_embedder(settings.model))
     passages = [passage_text(c, info[c.doc_id]) for c in chunks]
     sentences = [s for c in chunks for s in c.sentences]
     chunk_vectors = _embed(embedder, passages, progress, "chunks")
@@ -187,6 +189,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         doc_concepts[chunk.doc_id] += [m.concept_id for m in glossary.find(passage)]
     BM25([doc_concepts[d] for d in doc_order]).save(folder, "concepts")
     net_fingerprint = redflag_net.write_vectors(embedder, folder)
+    embedder.save()
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.name,
@@ -206,6 +209,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         "unit_versions": len(rows),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
+        "texts_encoded": embedder.encoded,  # the rest came from earlier builds
         "redflag_net_fingerprint": net_fingerprint,
         "files": {name: _sha256(folder / name) for name in (*FILES, *redflag_net.FILES)},
     }

@@ -70,6 +70,17 @@ def test_corpus_edit_makes_index_stale_and_rebuild_picks_it_up(built, embedder):
     assert load_index(built).manifest["corpus_fingerprint"] == index.manifest["corpus_fingerprint"]
 
 
+def test_a_rebuild_encodes_only_the_texts_it_has_not_seen(built, embedder):
+    ensure_index(dataclasses.replace(built, index_dir=built.index_dir.parent / "again"), embedder)
+    path = built.corpus_dir / "no-haelspore.md"
+    text = path.read_text(encoding="utf-8")
+    heading = next(line for line in text.splitlines() if line.startswith("## "))
+    path.write_text(text.replace(heading, heading + "\n\nHælen kan bli bedre av hvile.", 1), encoding="utf-8")
+    index = ensure_index(built, embedder)
+    assert any("bedre av hvile" in c.text for c in index.chunks)
+    assert 0 < index.manifest["texts_encoded"] < 10  # the new sentence in its chunk, sentence and unit
+
+
 def test_auto_index_kind_switches_to_hnsw_for_large_corpora():
     assert resolve_faiss_kind("auto", 83) == "flat"
     assert resolve_faiss_kind("auto", HNSW_FROM_CHUNKS) == "hnsw"
