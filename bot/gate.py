@@ -7,8 +7,8 @@ other is not covered. Without a complaint, signals are combined in order of how 
 single cosine threshold separates off-topic questions (they score close to real ones, and the level shifts
 with the question's language):
 1. in-domain sites or conditions named anywhere in the message while what is asked names nothing outside the
-   domain, or domain concepts named in what is asked (an activity alone does not count) -> answer; only
-   out-of-domain -> abstain;
+   domain (a neighbouring site named without a complaint, "with a straight knee", is not outside it), or domain
+   concepts named in what is asked (an activity alone does not count) -> answer; only out-of-domain -> abstain;
 2. a topic carried over from earlier turns -> answer;
 3. a neighbouring body site (knee, groin) and nothing of the domain -> abstain;
 4. otherwise the passage evidence: dense score against the language's usual level plus lexical support."""
@@ -68,7 +68,9 @@ class TopicGate:
         outside = self.glossary.out_of_domain_ids(query.concepts)
         neighbours = self.glossary.neighbouring_site_ids(query.concepts)
         specific = [c for c in reading.topic if c not in th.broad_sites]  # "a table leg" is no topic
-        if specific and not reading.borrowed and not (outside or neighbours):
+        # The reader makes a site named with a symptom a complaint; without one, a neighbouring site is only
+        # named ("3 x 15 with a bent knee"), and the message stays about the domain's site or condition.
+        if specific and not reading.borrowed and not outside:
             return Verdict(True, f"the message is about: {', '.join(reading.topic)}")
         # An activity (running) counts only in a question about doing it (does softer ground help, may I keep
         # running): "a charity fun run" or "a race bib" is not a complaint.
@@ -94,14 +96,15 @@ class TopicGate:
 
     def by_complaint(self, reading: Reading) -> Verdict:
         main, covered = reading.complaint, reading.covered
+        language = reading.language
         if covered is None:
-            return Verdict(False, f"main complaint outside the domain: {main.concept_id}", uncovered=(main.term,))
-        uncovered = tuple(dict.fromkeys(c.term for c in reading.uncovered))
+            return Verdict(False, f"main complaint outside the domain: {main.concept_id}",
+                           uncovered=(self.glossary.name(main.concept_id, language, main.term),))
+        uncovered = tuple(dict.fromkeys(self.glossary.name(c.concept_id, language, c.term) for c in reading.uncovered))
         ids = ", ".join(c.concept_id for c in reading.uncovered)
         reason = f"complaint {covered.concept_id} covered" + (f", not {ids}" if ids else "")
-        return Verdict(True, reason, covered.term, uncovered)
+        return Verdict(True, reason, self.glossary.name(covered.concept_id, language, covered.term), uncovered)
 
     def names(self, concept_ids: list[str], language: str) -> tuple[str, ...]:
-        """The concepts' most typical terms in the language (English when it has none)."""
-        concepts = [self.glossary.concepts[c] for c in concept_ids if c in self.glossary.concepts]
-        return tuple(t[0] for c in concepts if (t := c.terms.get(language) or c.terms.get("en")))
+        """The concepts' names in the reply's language."""
+        return tuple(self.glossary.name(c, language) for c in concept_ids if c in self.glossary.concepts)

@@ -280,6 +280,14 @@ class Glossary:
                     out.setdefault(fold(term), term)
         return list(out.values())
 
+    def name(self, concept_id: str, language: str, term: str = "") -> str:
+        """What a reply in this language calls the concept: the writer's term when it is one of the language's
+        own, else the language's most typical term (English when it has none). A term is matched in every
+        language at once, so "knæ" may have been found as the Swedish "knä"."""
+        concept = self.concepts[concept_id]
+        own = concept.terms.get(language) or concept.terms.get("en") or (term,)
+        return term if term in own else own[0]
+
     def asks(self, concept_ids: Iterable[str]) -> tuple[str, ...]:
         """The kinds of section these concepts ask for ("when should I see a doctor" -> seek_care)."""
         return tuple(dict.fromkeys(a for cid in concept_ids if (a := self.concepts[cid].asks)))

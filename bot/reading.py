@@ -38,6 +38,9 @@ FOCUS_CHARS = 200
 SENTENCE_CHARS = 120  # one question sentence's share
 COMPLAINT_CHARS = 70  # the words around the complaint's term ("ont under hälen på morgonen")
 NEGATION_WORDS = 5  # words a negation covers ("no pain down the leg")
+SPREAD_WORDS = 4  # words between two sites that a spreading pain spans ("from the knee and down into the foot")
+DOMAIN_CUE = 0.5  # a site named with the domain's own symptoms or conditions, over one named with a fall
+REPEAT = 0.25  # each further mention of a complaint
 VAGUE_WORDS = 8  # a complaint without a body site this short asks for a clarifying question
 TOPIC_MEMORY = 3  # earlier user turns searched for a topic to carry over
 TOPIC_TERMS = 3  # topic concepts named in a focus
@@ -45,6 +48,7 @@ TOPIC_TERMS = 3  # topic concepts named in a focus
 SITE_KINDS = frozenset({"anatomy"})
 CONDITION_KINDS = frozenset({"condition"})
 COMPLAINT_CUE_KINDS = frozenset({"symptom", "condition"})
+UNCOUNTED_KINDS = frozenset({"generic"})  # question words say nothing of what the story is about
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')»”]*(?=\s|$)|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -58,6 +62,9 @@ class ReadingCues:
     subjects: frozenset[str]
     question_phrases: re.Pattern[str]
     lead_ins: frozenset[str]
+    spread_words: frozenset[str]
+    spread_from: frozenset[str]
+    spread_to: frozenset[str]
     negations: re.Pattern[str]
     negation_stops: re.Pattern[str]
     greetings: re.Pattern[str]
@@ -79,6 +86,9 @@ class ReadingCues:
             subjects=_words(data["subjects"]),
             question_phrases=_phrases(data["question_phrases"]),
             lead_ins=_words(data["lead_ins"]),
+            spread_words=_words(data["spread_words"]),
+            spread_from=_words(data["spread_from"]),
+            spread_to=_words(data["spread_to"]),
             negations=_phrases(data["negations"]),
             negation_stops=_phrases(data["negation_stops"]),
             greetings=_phrases(data["greetings"]),
@@ -109,6 +119,7 @@ class Mention:
     start: int  # in the folded sentence
     negated: bool
     term: str = ""
+    end: int = 0  # in the folded sentence
 
 
 @dataclass(frozen=True)
@@ -187,7 +198,7 @@ class Reader:
         folded = [fold(s) for s in sentences]
         asking = [i for i, f in enumerate(folded) if self.asks(sentences[i], f, cues)]
         mentions = self.mentions(folded, cues)
-        complaints = self.complaints(mentions, sentences, set(asking))
+        complaints = self.complaints(mentions, sentences, set(asking), self.spreads(mentions, folded, cues))
         concepts = tuple(dict.fromkeys(m.concept_id for m in mentions if not m.negated))
         negated = tuple(dict.fromkeys(m.concept_id for m in mentions if m.negated and m.concept_id not in concepts))
         questions = tuple(sentences[i] for i in asking) or tuple(sentences[-1:])
@@ -197,7 +208,8 @@ class Reader:
         main = complaints[0] if complaints else None
         reading = Reading(message, language, kind, questions, main, tuple(complaints[1:]), concepts, negated,
                           intent, "", topic, borrowed)
-        return replace(reading, focus=self.focus(reading, borrowed))
+        context = None if complaints or borrowed else self.context(mentions, sentences, set(asking))
+        return replace(reading, focus=self.focus(reading, borrowed, context))
 
     # -- sentences and questions -----------------------------------------------------------------------
     def sentences(self, text: str, cues: ReadingCues) -> list[str]:
@@ -247,60 +259,84 @@ class Reader:
             i = bisect_right(starts, match.start) - 1
             start = match.start - starts[i]
             negated = any(a <= start < b for a, b in scopes[i])
-            out.append(Mention(match.concept_id, concept.kind, concept.domain, i, start, negated, match.term))
+            out.append(Mention(match.concept_id, concept.kind, concept.domain, i, start, negated, match.term,
+                               match.end - starts[i]))
         return out
 
-    def complaints(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> list[Complaint]:
+    def spreads(self, mentions: list[Mention], folded_sentences: list[str], cues: ReadingCues) -> set[int]:
+        """Sentences where a pain spreads from one body site to another, one of them in the domain ("ondt fra
+        knæet og ned i foden", "from my hip down to my calf"): the leg is the complaint there, whatever the site
+        it starts from."""
+        out = set()
+        sites = [m for m in mentions if m.kind in SITE_KINDS and not m.negated]
+        for a, b in zip(sites, sites[1:], strict=False):
+            if a.sentence != b.sentence or "in" not in (a.domain, b.domain) or a.concept_id == b.concept_id:
+                continue
+            folded = folded_sentences[a.sentence]
+            gap = _WORD.findall(folded[a.end:b.start])
+            before = _WORD.findall(folded[:a.start])[-2:]
+            spans = (len(gap) <= SPREAD_WORDS and not re.search(r"[,;:]", folded[a.end:b.start])
+                     and (cues.spread_words & set(gap)
+                          or (cues.spread_from & set(before) and cues.spread_to & set(gap))))
+            if spans:
+                out.add(a.sentence)
+        return out
+
+    def complaints(self, mentions: list[Mention], sentences: list[str], asking: set[int],
+                   spreads: set[int] = frozenset()) -> list[Complaint]:
         """Body sites and conditions the writer complains about, most central first.
 
         Only a site named with a symptom or condition, or a named condition, is a complaint (not a passing
-        mention: "I run in the park", "keep the knee straight during the exercise"). It scores for that, for
-        being named in a question, a named condition more than a site, a broad site ("my legs") less. The
-        first complaint wins ties. A site's scope follows a condition
-        named with it ("pain from the hip down the leg" is sciatic; "a wart under my foot" is not ours)."""
+        mention: "I run in the park", "keep the knee straight during the exercise"). A mention scores for that,
+        for being named in a question, a named condition more than a site, a site described in the domain's
+        own terms (pain radiating, spreading down the leg) more than one named with a neutral cue (a fall), a
+        broad site ("my legs") less. A complaint takes its best mention's score, a little more for each further
+        mention, and the sentence of its best mention in the story (else in the questions); the first complaint
+        wins ties. A site's scope follows a condition named with it ("pain from the hip down the leg" is
+        sciatic; "a wart under my foot" is not ours), and a pain spreading from a neighbouring site into the
+        domain is ours ("from the knee down into the foot")."""
         live = [m for m in mentions if not m.negated]
-        cued = {m.sentence for m in live if m.kind in COMPLAINT_CUE_KINDS}
+        cued = {m.sentence for m in live if m.kind in COMPLAINT_CUE_KINDS} | set(spreads)
         in_conditions = {m.sentence for m in live if m.domain == "in" and m.kind in COMPLAINT_CUE_KINDS}
+        in_conditions |= set(spreads)
         out_conditions = {m.sentence for m in live if m.domain == "out" and m.kind in CONDITION_KINDS}
-        scores: dict[str, float] = {}
-        first: dict[str, tuple[int, int]] = {}
-        info: dict[str, tuple[str, str, int, str]] = {}
-        cues: dict[str, bool] = {}
+        best: dict[str, tuple[float, Mention]] = {}
+        told: dict[str, tuple[float, Mention]] = {}  # the best mention outside the questions: the story's words
+        named: dict[str, int] = {}
+        complained: dict[str, bool] = {}
         for m in live:
             is_site = m.kind in SITE_KINDS
             is_condition = m.kind in CONDITION_KINDS and m.domain != "neutral"
             is_symptom = m.kind == "symptom" and m.domain == "in"
             if not (is_site or is_condition or is_symptom):
                 continue
-            score = 0.0
-            complained = m.sentence in cued or is_condition or is_symptom
-            cues[m.concept_id] = cues.get(m.concept_id, False) or complained
-            if complained:
-                score += 2
-            if m.sentence in asking:
-                score += 2
-            if is_condition:
-                score += 1
-            if m.concept_id in self.broad_sites:
-                score -= 1
-            if m.concept_id in scores:
-                scores[m.concept_id] = max(scores[m.concept_id], score) + 0.25
-                continue
-            scores[m.concept_id] = score
-            first[m.concept_id] = (m.sentence, m.start)
-            if is_site:
-                if m.sentence in in_conditions:
-                    scope = "in"
-                elif m.sentence in out_conditions:
-                    scope = "out"
-                else:
-                    scope = "in" if m.domain == "in" else "out"
-            else:
+            cue = m.sentence in cued or is_condition or is_symptom
+            complained[m.concept_id] = complained.get(m.concept_id, False) or cue
+            score = 2.0 * cue + 2.0 * (m.sentence in asking) + 1.0 * is_condition
+            score += DOMAIN_CUE * (is_site and m.sentence in in_conditions)
+            score -= 1.0 * (m.concept_id in self.broad_sites)
+            named[m.concept_id] = named.get(m.concept_id, 0) + 1
+            for kept in (best, told) if m.sentence not in asking else (best,):
+                if m.concept_id not in kept or score > kept[m.concept_id][0]:
+                    kept[m.concept_id] = (score, m)
+        first = {c: i for i, c in reversed(list(enumerate(m.concept_id for m in live)))}
+        scores = {c: score + REPEAT * (named[c] - 1) for c, (score, _) in best.items()}
+        ranked = sorted((c for c in best if complained[c]), key=lambda c: (-scores[c], first[c]))
+        out = []
+        for c in ranked:
+            m = best[c][1]
+            if m.kind not in SITE_KINDS:
                 scope = m.domain
-            info[m.concept_id] = (m.kind, scope, m.sentence, m.term)
-        ranked = sorted((c for c in scores if cues[c]), key=lambda c: (-scores[c], first[c]))
-        return [Complaint(c, info[c][0], info[c][1], sentences[info[c][2]], scores[c], info[c][3],
-                          c in self.broad_sites) for c in ranked]
+            elif m.sentence in in_conditions:
+                scope = "in"
+            elif m.sentence in out_conditions:
+                scope = "out"
+            else:
+                scope = "in" if m.domain == "in" else "out"
+            said = told.get(c, best[c])[1]  # the questions are encoded anyway; the story adds what they leave out
+            out.append(Complaint(c, m.kind, scope, sentences[said.sentence], scores[c], said.term,
+                                 c in self.broad_sites))
+        return out
 
     def topic(self, concepts: tuple[str, ...], earlier: Sequence[str]) -> tuple[tuple[str, ...], str]:
         """The message's own in-domain sites and conditions, else those of the latest earlier turn naming any."""
@@ -335,15 +371,31 @@ class Reader:
         return QUESTION
 
     # -- focus -----------------------------------------------------------------------------------------
-    def focus(self, reading: Reading, borrowed: str) -> str:
+    def context(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> tuple[str, str] | None:
+        """For a message without a complaint, the story sentence that says most of the domain (the exercise
+        being done, the tendon being trained), and the term to centre on: questions such as "does that mean I
+        am cured?" point back to it."""
+        told: dict[int, list[Mention]] = {}
+        for m in mentions:
+            if not m.negated and m.domain == "in" and m.kind not in UNCOUNTED_KINDS and m.sentence not in asking:
+                told.setdefault(m.sentence, []).append(m)
+        if not told:
+            return None
+        i = max(told, key=lambda i: (len({m.concept_id for m in told[i]}), -i))
+        return sentences[i], told[i][0].term
+
+    def focus(self, reading: Reading, borrowed: str, context: tuple[str, str] | None = None) -> str:
         """What is encoded: the complaint in a few words around its term, then the question sentences, within
-        FOCUS_CHARS; without a complaint, the topic's terms (the story's, or a follow-up's borrowed one) first."""
+        FOCUS_CHARS; without a complaint, the story sentence the questions point back to, else the topic's
+        terms (the story's, or a follow-up's borrowed one) first."""
         parts: list[str] = []
         complaint = reading.covered or reading.complaint
-        if borrowed or (complaint is None and reading.topic):  # name the topic the question is about
+        if borrowed or (complaint is None and context is None and reading.topic):  # name the topic asked about
             parts.append(" ".join(self.glossary.expansion(reading.topic[:TOPIC_TERMS], [reading.language], 1)))
         if complaint and complaint.sentence not in reading.questions:
             parts.append(_around(complaint.sentence, complaint.term, COMPLAINT_CHARS))
+        elif complaint is None and context:
+            parts.append(_around(*context, COMPLAINT_CHARS))
         parts.extend(_cut(q, SENTENCE_CHARS) for q in reading.questions)
         return _cut(" ".join(p for p in parts if p), FOCUS_CHARS)
 

@@ -26,6 +26,25 @@ def test_a_complaint_outside_the_domain_is_out_of_scope_despite_a_running_story(
     assert any(number in reply.text for number in ("112", "113"))  # the emergency line
 
 
+@pytest.mark.parametrize(
+    ("message", "language", "named", "foreign"),
+    [
+        ("Jeg har ondt i knæet, når jeg cykler. Hvad kan jeg gøre?", "da", "knæ", "knä"),
+        ("Jeg har vondt i kneet når jeg sykler. Hva kan jeg gjøre?", "nb", "kne", "knä"),
+    ],
+)
+def test_the_uncovered_site_is_named_in_the_reply_language(bot, message, language, named, foreign):
+    reply = bot.reply(message, lang=language)
+    first = reply.text.split("\n\n")[0].lower()
+    assert reply.kind == "out_of_scope" and named in first and foreign not in first
+
+
+def test_a_neighbouring_site_named_without_a_complaint_keeps_the_domain_question(bot):
+    reply = bot.reply("My physio gave me heel drops for my Achilles tendon, done with the knee bent. How many weeks "
+                      "should I keep going?", lang="en")
+    assert reply.kind == "answer" and reply.citations[0].doc_id == "sv-halsena"
+
+
 def test_two_complaints_answer_the_covered_one_and_name_the_other(bot):
     reply = bot.reply("My heel hurts when I get up in the morning, and my knee hurts too. What can I do?", lang="en")
     assert reply.kind == "answer" and reply.citations

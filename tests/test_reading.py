@@ -111,6 +111,42 @@ def test_pain_radiating_from_the_hip_is_in_the_domain(reader):
     assert reading.covered is not None and reading.covered.scope == "in"
 
 
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("It hurts from my knee to my ankle when I walk. What can it be?", "en"),
+        ("Smerten går fra hoften og ned i læggen. Hvad kan det være?", "da"),
+    ],
+)
+def test_pain_spreading_from_a_neighbouring_site_into_the_domain_is_covered(reader, message, language):
+    reading = reader.read(message, language)
+    assert reading.covered is not None and reading.covered.scope == "in" and not reading.uncovered
+
+
+def test_two_sites_named_side_by_side_are_no_spread(reader):
+    reading = reader.read("Jag har ont i knät och i foten. Vad kan det vara?", "sv")
+    assert reading.complaint.concept_id == "knee" and reading.complaint.scope == "out"
+
+
+def test_the_complaint_is_read_where_the_story_describes_it_in_the_domain_terms(reader):
+    reading = reader.read("I fell on my buttock two years ago and it was sore for weeks. Now I have pain radiating "
+                          "from my buttock down the back of my thigh. Could the fall be the cause?", "en")
+    assert reading.complaint.concept_id == "buttock" and reading.complaint.sentence.startswith("Now")
+    assert "radiating" in reading.focus
+
+
+def test_the_complaint_sentence_comes_from_the_story_when_a_question_names_it_too(reader):
+    reading = reader.read("Mina vader värker efter jobbet varje kväll. Hur får jag vaderna att sluta värka?", "sv")
+    assert reading.complaint.concept_id == "calf"
+    assert reading.complaint.sentence.startswith("Mina vader") and reading.focus.startswith("Mina vader")
+
+
+def test_a_question_that_points_back_gets_the_story_sentence_in_its_focus(reader):
+    reading = reader.read("I have done eccentric heel drops on a step every day for a month. Does that mean I can "
+                          "stop now?", "en")
+    assert reading.complaint is None and "eccentric" in reading.focus and "stop now" in reading.focus
+
+
 def test_two_complaints_one_covered_one_not(reader):
     reading = reader.read("My knee hurts, and my heel too. What can I do?", "en")
     assert reading.complaint.concept_id == "knee"
