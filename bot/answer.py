@@ -31,6 +31,10 @@ FLOOR = 0.06  # a unit this far below the best one is filler, not an answer
 SECOND_FLOOR = 0.12  # ... but the second quote may come from this far, when there is no closer one
 CONTEXT_PENALTY = 0.05  # a context unit says little on its own
 CARE_ROLES = ("seek_care", "warning_signs")
+# Order: how closely the unit itself says what was asked counts this much more than the standing of the passage
+# around it (retrieval's score already holds both): the article is chosen by its passages, the lines by their own.
+UNIT_WEIGHT = 4.0
+LEAD_FLOOR = 0.05  # a unit with what the intent asks for leads when its retrieval score is this close to the best
 
 
 def load_templates(data_dir: Path = DATA_DIR) -> dict[str, dict]:
@@ -46,7 +50,8 @@ class IntentPreference:
     kinds: dict[str, float] = field(default_factory=dict)
     features: dict[str, float] = field(default_factory=dict)
     requires: str | None = None
-    care_first: bool = False
+    leads: str | None = None  # a feature or kind (exercise) whose best relevant unit leads the reply
+    care: str | None = None  # "first" or "next": where the care advice stands among the answers
 
 
 def load_intents(path: Path = DATA_DIR / "answer_intents.yaml") -> dict[str, IntentPreference]:
@@ -93,6 +98,10 @@ class Composer:
         value += sum(prefs.features.get(f, 0.0) for f in self.features[i])
         return value - (CONTEXT_PENALTY if self.roles[i] == "context" else 0.0)
 
+    def has(self, i: int, name: str) -> bool:
+        """Whether the unit has a feature (data/lang/<code>/roles.yaml) or is of a kind (bot/units.py) by that name."""
+        return name in self.features[i] or self.index.units[i].kind == name
+
     def key(self, i: int, language: str) -> str:
         """How a unit is recognised in an earlier reply in ``language``: the start of its first line as shown."""
         if (i, language) not in self._keys:
@@ -127,12 +136,21 @@ class Composer:
                 continue
             if self.shown_before(i, earlier_replies, language):
                 continue
-            picks[i] = _Pick(i, hit.score + self.bonus(i, prefs), hit)
+            picks[i] = _Pick(i, hit.score + UNIT_WEIGHT * hit.unit_dense + self.bonus(i, prefs), hit)
         ranked = sorted(picks.values(), key=lambda p: -p.score)
-        if prefs.care_first and ranked:
+        # The best unit that has what the question asks for (a time span, sets and reps, an exercise's steps)
+        # leads, when it is relevant enough to be quoted at all (the floor below).
+        wanted = prefs.leads or prefs.requires
+        top = max((p.hit.score for p in ranked if p.hit), default=0.0)
+        lead = next((p for p in ranked if wanted and self.has(p.unit_index, wanted)
+                     and p.hit and p.hit.score >= top - LEAD_FLOOR), None)
+        if lead:
+            ranked = [lead, *(p for p in ranked if p is not lead)]
+        if prefs.care and ranked:
             care = self.best_care(ranked[0], vector, earlier_replies, language)
             if care and care.unit_index not in picks:
-                care = _Pick(care.unit_index, ranked[0].score + self.bonus(care.unit_index, prefs), None)
+                lift = self.bonus(care.unit_index, prefs) if prefs.care == "first" else 0.0
+                care = _Pick(care.unit_index, ranked[0].score + lift, None)
                 ranked = sorted([*ranked, care], key=lambda p: -p.score)
         chosen: list[_Pick] = []
         best = max((p.hit.score for p in ranked if p.hit), default=0.0)

@@ -27,6 +27,7 @@ def _patterns(items: list[str] | None) -> re.Pattern[str] | None:
 class LanguageCues:
     meta: re.Pattern[str] | None
     study_method: re.Pattern[str] | None
+    finding: re.Pattern[str] | None  # a study's result: a unit that reports one answers, whatever else it says
     reader_question: re.Pattern[str] | None
     seek_care: re.Pattern[str] | None
     warning_heading: re.Pattern[str] | None
@@ -39,7 +40,7 @@ class LanguageCues:
         data = data or {}
         features = {name: re.compile(p) for name, p in (data.get("features") or {}).items()}
         return cls(*(_patterns(data.get(k)) for k in (
-            "meta", "study_method", "reader_question", "seek_care", "warning_heading", "context")), features)
+            "meta", "study_method", "finding", "reader_question", "seek_care", "warning_heading", "context")), features)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class RoleBook:
             return "meta"
         if hit(cues.reader_question) or (unit.kind != "list" and unit.parts[0].text.rstrip().endswith("?")):
             return "reader_question"
-        if hit(cues.study_method):
+        if hit(cues.study_method) and not hit(cues.finding):
             return "study_method"
         care_headings = self.seek_care.get(unit.doc_id, set())
         in_care = unit.heading in care_headings or unit.subheading in care_headings
