@@ -134,6 +134,7 @@ class Complaint:
     score: float  # how central it is to the message (see Reader.complaints)
     term: str = ""  # the glossary term it was named by ("vorte", "knee")
     broad: bool = False  # a site people name loosely ("my legs"): never the covered part of a complaint
+    at: int = -1  # where it is named in the folded sentence (the term may be another language's spelling)
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,7 @@ class Reader:
                 scope = "in" if m.domain == "in" else "out"
             said = told.get(c, best[c])[1]  # the questions are encoded anyway; the story adds what they leave out
             out.append(Complaint(c, m.kind, scope, sentences[said.sentence], scores[c], said.term,
-                                 c in self.broad_sites))
+                                 c in self.broad_sites, said.start))
         return out
 
     def topic(self, concepts: tuple[str, ...], earlier: Sequence[str]) -> tuple[tuple[str, ...], str]:
@@ -371,10 +372,10 @@ class Reader:
         return QUESTION
 
     # -- focus -----------------------------------------------------------------------------------------
-    def context(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> tuple[str, str] | None:
+    def context(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> tuple[str, int] | None:
         """For a message without a complaint, the story sentence that says most of the domain (the exercise
         being done, the tendon being trained), and the term to centre on: questions such as "does that mean I
-        am cured?" point back to it."""
+        am cured?" point back to it. The term's place is in the folded sentence."""
         told: dict[int, list[Mention]] = {}
         for m in mentions:
             if not m.negated and m.domain == "in" and m.kind not in UNCOUNTED_KINDS and m.sentence not in asking:
@@ -382,9 +383,9 @@ class Reader:
         if not told:
             return None
         i = max(told, key=lambda i: (len({m.concept_id for m in told[i]}), -i))
-        return sentences[i], told[i][0].term
+        return sentences[i], told[i][0].start
 
-    def focus(self, reading: Reading, borrowed: str, context: tuple[str, str] | None = None) -> str:
+    def focus(self, reading: Reading, borrowed: str, context: tuple[str, int] | None = None) -> str:
         """What is encoded: the complaint in a few words around its term, then the question sentences, within
         FOCUS_CHARS; without a complaint, the story sentence the questions point back to, else the topic's
         terms (the story's, or a follow-up's borrowed one) first."""
@@ -393,7 +394,7 @@ class Reader:
         if borrowed or (complaint is None and context is None and reading.topic):  # name the topic asked about
             parts.append(" ".join(self.glossary.expansion(reading.topic[:TOPIC_TERMS], [reading.language], 1)))
         if complaint and complaint.sentence not in reading.questions:
-            parts.append(_around(complaint.sentence, complaint.term, COMPLAINT_CHARS))
+            parts.append(_around(complaint.sentence, complaint.at, COMPLAINT_CHARS))
         elif complaint is None and context:
             parts.append(_around(*context, COMPLAINT_CHARS))
         parts.extend(_cut(q, SENTENCE_CHARS) for q in reading.questions)
@@ -416,15 +417,29 @@ def _negation_scopes(folded: str, cues: ReadingCues) -> list[tuple[int, int]]:
     return scopes
 
 
-def _around(sentence: str, term: str, limit: int) -> str:
-    """About ``limit`` characters of the sentence, from a little before the term on."""
+def _around(sentence: str, folded_at: int, limit: int) -> str:
+    """About ``limit`` characters of the sentence, from a little before a term on (its place in the folded
+    sentence)."""
     text = " ".join(sentence.split())
-    at = fold(text).find(fold(term)) if term else -1  # æ folds to two letters: close enough for a window
+    at = _raw_offset(text, folded_at) if folded_at >= 0 else -1
     start = max(0, at - limit // 3) if at >= 0 else 0
     if start:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < at else start
     return _cut(text[start:], limit)
+
+
+def _raw_offset(text: str, folded_at: int) -> int:
+    """The place in the text of a place in fold(text), which is longer where æ became ae: the first character
+    whose folded form reaches past it."""
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(fold(text[:mid + 1])) <= folded_at:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _cut(text: str, limit: int) -> str:

@@ -190,6 +190,14 @@ def test_the_focus_is_bounded_whatever_the_length_of_the_message(reader):
     assert len(reading.focus) <= FOCUS_CHARS and "Vad kan jag göra" in reading.focus
 
 
+def test_the_complaint_window_finds_a_term_spelled_with_letters_that_fold_wider(reader):
+    # "hælen" is found as the Swedish "hälen" (æ folds to two letters, ä to one): the window is placed where the
+    # writer named it, not guessed from the term's spelling.
+    reading = reader.read("Hver eneste morgen, når jeg står op af sengen og tager de allerførste skridt hen over "
+                          "gulvet, gør det ondt i hælen. Hvad kan jeg selv gøre?", "da")
+    assert reading.complaint.concept_id == "heel" and "i hælen" in reading.focus
+
+
 def test_the_intent_comes_from_the_question_not_the_story(reader):
     reading = reader.read("My doctor sent me for an X-ray last year. Which exercises help a heel spur?", "en")
     assert reading.intent == "exercises"
