@@ -31,6 +31,7 @@ FLOOR = 0.06  # a unit this far below the best one is filler, not an answer
 SECOND_FLOOR = 0.12  # ... but the second quote may come from this far, when there is no closer one
 CONTEXT_PENALTY = 0.05  # a context unit says little on its own
 CARE_ROLES = ("seek_care", "warning_signs")
+MAX_CARE = 2  # care-advice units among a reply's quotes: they leave room for the answer
 # Order: how closely the unit itself says what was asked counts this much more than the standing of the passage
 # around it (retrieval's score already holds both): the article is chosen by its passages, the lines by their own.
 UNIT_WEIGHT = 4.0
@@ -164,6 +165,9 @@ class Composer:
             key = fold(display_text(self.index.units[pick.unit_index].text, "sentence"))
             if key in seen:
                 continue
+            if self.roles[pick.unit_index] in CARE_ROLES and sum(
+                    self.roles[p.unit_index] in CARE_ROLES for p in chosen) >= MAX_CARE:
+                continue  # care advice leaves room for the answer
             seen.add(key)
             chosen.append(pick)
         if any(self.roles[p.unit_index] in CARE_ROLES for p in chosen) or not chosen:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Composer, load_intents, load_templates
+from bot.answer import CARE_ROLES, MAX_CARE, Composer, load_intents, load_templates
 from bot.glossary import Glossary
 from bot.query import QueryBuilder
 from bot.retrieve import HybridRetriever
 from bot.roles import RoleBook
+from bot.text import fold
 from bot.translations import Translations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,38 @@ def test_care_advice_comes_from_the_article_or_the_leg_pain_article(parts):
 def test_a_danger_question_gets_the_warning_signs(parts):
     reply, _ = compose(parts, "Er iskias farligt? Hvornår skal jeg bekymre mig?", "da", "danger")
     assert reply.quotes[0].role == "warning_signs"
+
+
+def test_care_advice_brought_in_for_a_doctor_question_follows_the_answer(parts):
+    """A see-a-doctor question whose retrieved units hold no care advice gets the article's own, after the best
+    answer; a danger question gets it first."""
+    not_care = lambda h: parts[2].roles[h.unit_index] not in CARE_ROLES  # noqa: E731
+    doctor, _ = compose(parts, "Skal jeg have en MR-scanning for min iskias?", "da", "see_doctor", keep=not_care)
+    assert doctor.quotes[0].role == "answer"
+    assert any(q.role in CARE_ROLES and q.doc_id == "da-iskias" for q in doctor.quotes[1:])
+    danger, _ = compose(parts, "Er iskias farligt? Hvornår skal jeg bekymre mig?", "da", "danger", keep=not_care)
+    assert danger.quotes[0].role in CARE_ROLES
+
+
+def test_care_advice_leaves_room_for_the_answer(parts):
+    for message, language in (("Hvornår skal jeg ringe 112 ved smerter i benet?", "da"),
+                              ("När ska jag söka vård för värk i benhinnorna?", "sv")):
+        reply, _ = compose(parts, message, language, "see_doctor")
+        assert 1 <= sum(q.role in CARE_ROLES for q in reply.quotes) <= MAX_CARE
+
+
+def test_a_study_unit_that_reports_its_finding_is_an_answer(parts):
+    """A study's method alone is never quoted; a unit that also says what the study found answers."""
+    composer = parts[2]
+    book = composer.rolebook
+    method_and_finding = [
+        (unit, role) for unit, role in zip(composer.index.units, composer.roles, strict=True)
+        if (cues := book.cues.get(unit.language)) and cues.study_method and cues.finding
+        and cues.study_method.search(fold(unit.text)) and cues.finding.search(fold(unit.text))
+    ]
+    assert method_and_finding  # the sciatica article reports its studies this way
+    assert all(role == "answer" for _, role in method_and_finding)
+    assert any(role == "study_method" for role in composer.roles)
 
 
 def test_a_follow_up_does_not_repeat_the_last_answer(parts):
