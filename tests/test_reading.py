@@ -23,6 +23,8 @@ from bot.intent import GENERAL, IntentCues, detect_intent
         ("Why does it wake me up at night?", "en", "night_pain"),
         ("Varför får man det?", "sv", "cause"),
         ("Hva kan jeg gjøre selv?", "nb", "self_care"),
+        ("Finns det något jag kan göra?", "sv", "self_care"),
+        ("Er der noget jeg kan gøre?", "da", "self_care"),
         ("What is plantar fasciitis?", "en", "what_is"),
     ],
 )
