@@ -373,9 +373,9 @@ class Reader:
 
     # -- focus -----------------------------------------------------------------------------------------
     def context(self, mentions: list[Mention], sentences: list[str], asking: set[int]) -> tuple[str, int] | None:
-        """For a message without a complaint, the story sentence that says most of the domain (the exercise
-        being done, the tendon being trained), and the term to centre on: questions such as "does that mean I
-        am cured?" point back to it. The term's place is in the folded sentence."""
+        """For a message without a complaint or topic, the story sentence that says most of the domain (the
+        exercise being done), and the term to centre on: questions such as "does that mean I am cured?" point
+        back to it. The term's place is in the folded sentence."""
         told: dict[int, list[Mention]] = {}
         for m in mentions:
             if not m.negated and m.domain == "in" and m.kind not in UNCOUNTED_KINDS and m.sentence not in asking:
@@ -387,15 +387,15 @@ class Reader:
 
     def focus(self, reading: Reading, borrowed: str, context: tuple[str, int] | None = None) -> str:
         """What is encoded: the complaint in a few words around its term, then the question sentences, within
-        FOCUS_CHARS; without a complaint, the story sentence the questions point back to, else the topic's
-        terms (the story's, or a follow-up's borrowed one) first."""
+        FOCUS_CHARS; without a complaint, the topic's terms (the story's, or a follow-up's borrowed one) first,
+        and without a topic either, the story sentence the questions point back to."""
         parts: list[str] = []
         complaint = reading.covered or reading.complaint
-        if borrowed or (complaint is None and context is None and reading.topic):  # name the topic asked about
+        if borrowed or (complaint is None and reading.topic):  # name the topic asked about
             parts.append(" ".join(self.glossary.expansion(reading.topic[:TOPIC_TERMS], [reading.language], 1)))
         if complaint and complaint.sentence not in reading.questions:
             parts.append(_around(complaint.sentence, complaint.at, COMPLAINT_CHARS))
-        elif complaint is None and context:
+        elif complaint is None and not reading.topic and context:
             parts.append(_around(*context, COMPLAINT_CHARS))
         parts.extend(_cut(q, SENTENCE_CHARS) for q in reading.questions)
         return _cut(" ".join(p for p in parts if p), FOCUS_CHARS)
