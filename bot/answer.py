@@ -170,6 +170,8 @@ class Composer:
                 continue  # care advice leaves room for the answer
             seen.add(key)
             chosen.append(pick)
+        if not prefs.care:  # care advice the question did not ask for closes the reply, after the answer
+            chosen.sort(key=lambda p: self.roles[p.unit_index] in CARE_ROLES)
         if any(self.roles[p.unit_index] in CARE_ROLES for p in chosen) or not chosen:
             return chosen, None
         return chosen, self.best_care(chosen[0], vector, earlier_replies, language)

@@ -100,6 +100,15 @@ def test_care_advice_leaves_room_for_the_answer(parts):
         assert 1 <= sum(q.role in CARE_ROLES for q in reply.quotes) <= MAX_CARE
 
 
+def test_care_advice_a_question_did_not_ask_for_closes_the_reply(parts):
+    """Retrieval may rank a warning sign first for a self-care question; the answer still comes first."""
+    for message, language in (("Vad kan jag göra själv åt ont i benhinnorna?", "sv"),
+                              ("Hvad kan jeg selv gøre ved iskias?", "da")):
+        reply, _ = compose(parts, message, language, "self_care")
+        roles = [q.role in CARE_ROLES for q in reply.quotes]
+        assert roles == sorted(roles) and roles[-1] and not roles[0]
+
+
 def test_a_study_unit_that_reports_its_finding_is_an_answer(parts):
     """A study's method alone is never quoted; a unit that also says what the study found answers."""
     composer = parts[2]
