@@ -30,15 +30,17 @@ def cache_root() -> Path:
     return Path(base) / "painbot"
 
 
-def default_index_dir(corpus_dir: Path, model: str) -> Path:
+def default_index_dir(corpus_dir: Path, model: str, translations: str = "on") -> Path:
     """The index of this corpus and model in the cache folder, so an installed painbot runs from any folder
-    and never writes into the current one. Keyed by the corpus's content and the model: another corpus or
-    model gets its own folder; a missing corpus is keyed by its path (the build then says what is wrong)."""
+    and never writes into the current one. Keyed by the corpus's content, the model and the translations
+    setting (which language versions are indexed): another corpus, model or setting gets its own folder, so
+    switching back and forth never rebuilds; a missing corpus is keyed by its path (the build then says what
+    is wrong)."""
     from bot.corpus import corpus_fingerprint
 
     corpus = Path(corpus_dir)
     basis = corpus_fingerprint(corpus) if corpus.is_dir() else f"path:{corpus.resolve()}"
-    key = hashlib.sha256(f"{basis}\0{model}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{basis}\0{model}\0{translations}".encode()).hexdigest()[:16]
     safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)[:40]
     return cache_root() / "index" / f"{safe_model}-{key}"
 
@@ -76,7 +78,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.index_dir is None:
-            object.__setattr__(self, "index_dir", default_index_dir(self.corpus_dir, self.model))
+            object.__setattr__(self, "index_dir", default_index_dir(self.corpus_dir, self.model, self.translations))
             object.__setattr__(self, "index_is_default", True)
 
     def with_overrides(self, **changes) -> Settings:

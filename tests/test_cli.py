@@ -84,3 +84,15 @@ def test_ask_works_from_any_folder_with_the_index_in_the_user_cache(tmp_path, se
     assert "no-haelspore" in {c["doc_id"] for c in reply["citations"]}
     assert "building" not in done.stderr  # it found the cached index
     assert list(elsewhere.iterdir()) == []
+
+
+def test_each_translations_setting_has_its_own_default_index(tmp_path, monkeypatch):
+    """A clinic switching to reviewed-only and back never waits for a rebuild: each setting indexes other
+    language versions, so each has its own folder; an explicit --index is still used as given."""
+    from bot.config import Settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folders = {mode: Settings(index_dir=None, translations=mode).index_dir for mode in ("on", "reviewed-only", "off")}
+    assert len(set(folders.values())) == 3 and all(f.is_relative_to(tmp_path) for f in folders.values())
+    assert Settings(index_dir=None).with_overrides(translations="off").index_dir == folders["off"]
+    assert Settings(index_dir=tmp_path / "mine", translations="off").index_dir == tmp_path / "mine"
