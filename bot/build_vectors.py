@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.config import cache_root
+from bot.config import cache_root, file_safe
 from bot.embed import Embedder
 
 
@@ -30,8 +30,7 @@ class BuildVectors:
 
     def __init__(self, inner: Embedder, folder: Path | None = None) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in inner.name)[:60]
-        self.path = (folder or cache_root() / "vectors") / f"{safe}.npz"
+        self.path = (folder or cache_root() / "vectors") / f"{file_safe(inner.name, 60)}.npz"
         self.known: dict[str, np.ndarray] = self._read()
         self.encoded = 0
 

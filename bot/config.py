@@ -30,6 +30,11 @@ def cache_root() -> Path:
     return Path(base) / "painbot"
 
 
+def file_safe(name: str, limit: int) -> str:
+    """A model name (which may be a path) as part of a file name in the cache folder."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:limit]
+
+
 def default_index_dir(corpus_dir: Path, model: str, translations: str = "on") -> Path:
     """The index of this corpus and model in the cache folder, so an installed painbot runs from any folder
     and never writes into the current one. Keyed by the corpus's content, the model and the translations
@@ -41,8 +46,7 @@ def default_index_dir(corpus_dir: Path, model: str, translations: str = "on") ->
     corpus = Path(corpus_dir)
     basis = corpus_fingerprint(corpus) if corpus.is_dir() else f"path:{corpus.resolve()}"
     key = hashlib.sha256(f"{basis}\0{model}\0{translations}".encode()).hexdigest()[:16]
-    safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)[:40]
-    return cache_root() / "index" / f"{safe_model}-{key}"
+    return cache_root() / "index" / f"{file_safe(model, 40)}-{key}"
 
 
 @dataclass(frozen=True)
