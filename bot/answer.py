@@ -35,6 +35,7 @@ MAX_CARE = 2  # care-advice units among a reply's quotes: they leave room for th
 # Order: how closely the unit itself says what was asked counts this much more than the standing of the passage
 # around it (retrieval's score already holds both): the article is chosen by its passages, the lines by their own.
 UNIT_WEIGHT = 4.0
+ASKED_WEIGHT = 4.0  # ... and how closely it matches a question the unit is known to answer (bot/asked.py)
 LEAD_FLOOR = 0.05  # a unit with what the intent asks for leads when its retrieval score is this close to the best
 
 
@@ -137,7 +138,8 @@ class Composer:
                 continue
             if self.shown_before(i, earlier_replies, language):
                 continue
-            picks[i] = _Pick(i, hit.score + UNIT_WEIGHT * hit.unit_dense + self.bonus(i, prefs), hit)
+            own = UNIT_WEIGHT * hit.unit_dense + ASKED_WEIGHT * hit.unit_asked
+            picks[i] = _Pick(i, hit.score + own + self.bonus(i, prefs), hit)
         ranked = sorted(picks.values(), key=lambda p: -p.score)
         # The best unit that has what the question asks for (a time span, sets and reps, an exercise's steps)
         # leads, when it is relevant enough to be quoted at all (the floor below).

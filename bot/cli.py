@@ -39,6 +39,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         f"built {settings.index_dir}: {manifest['documents']} documents, {manifest['chunks']} chunks, "
         f"{manifest['sentences']} sentences, model {manifest['model']} (dim {manifest['dim']})"
     )
+    print(f"questions units answer: {manifest['asked_questions']}")
+    for problem in manifest["asked_problems"]:
+        print(f"  {problem}")
     from bot.translations import check_corpus
 
     print("\n".join(check_corpus(settings.corpus_dir, settings.translations)))

@@ -1,7 +1,7 @@
 """Build, check and load ``index/``: FAISS vectors for chunks and sentences, char n-gram BM25 over chunks,
 concept BM25 over documents (glossary concepts each article names), the chunk table, the quote units with a
 vector and n-grams for every language version of each unit (the article's own and its stored translations),
-and ``manifest.json`` recording what the index was built from.
+a vector per question a unit answers (bot/asked.py), and ``manifest.json`` recording what the index was built from.
 
 A stale index (corpus edited, another embedding model) or a corrupt one (a file missing, truncated or
 altered) is explained in one line and rebuilt, never surfaced as a stack trace."""
@@ -19,6 +19,7 @@ import faiss
 import numpy as np
 import yaml
 
+from bot.asked import asked_fingerprint, load_asked
 from bot.build_vectors import BuildVectors
 from bot.config import DATA_DIR, Settings
 from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
@@ -29,10 +30,10 @@ from bot.redflags import semantic as redflag_net  # layer 2 of the red flags: it
 from bot.translations import Translations, translations_fingerprint
 from bot.units import UNIT_CUES, Part, Unit, cut_units
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CHUNKING = {"min_chars": 200, "max_chars": 900}
 FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "ngrams.npz", "ngrams.json", "concepts.npz",
-         "concepts.json", "units.json", "units.faiss", "unit_ngrams.npz", "unit_ngrams.json")
+         "concepts.json", "units.json", "units.faiss", "unit_ngrams.npz", "unit_ngrams.json", "asked.npz")
 EMBED_BATCH = 32
 FAISS_KINDS = ("auto", "flat", "hnsw")
 # Measured by benchmarks/scale.py on 2 cores: a flat search of 384-dim vectors passes 5 ms near 24,000 chunks;
@@ -75,6 +76,8 @@ class Index:
     unit_ngrams: BM25  # over the version rows' character n-grams
     unit_chunk: np.ndarray  # unit index -> the chunk row holding its first sentence
     seek_care: dict[str, list[str]]  # doc_id -> the article's seek-care headings
+    asked_vectors: np.ndarray  # (n_questions, dim): the questions units answer, encoded as queries
+    asked_unit: np.ndarray  # question row -> unit index
 
 
 class IndexUnusable(RuntimeError):
@@ -138,13 +141,14 @@ def faiss_index(vectors: np.ndarray, kind: str) -> faiss.Index:
     return index
 
 
-def _embed(embedder: Embedder, texts: list[str], progress: bool, label: str) -> np.ndarray:
+def _embed(embedder: Embedder, texts: list[str], progress: bool, label: str, queries: bool = False) -> np.ndarray:
     batches = range(0, len(texts), EMBED_BATCH)
     if progress:
         from tqdm import tqdm
 
         batches = tqdm(batches, desc=label, unit="batch", file=sys.stderr, disable=not sys.stderr.isatty())
-    parts = [embedder.passages(texts[i : i + EMBED_BATCH]) for i in batches]
+    encode = embedder.queries if queries else embedder.passages
+    parts = [encode(texts[i : i + EMBED_BATCH]) for i in batches]
     return np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
 
 
@@ -165,6 +169,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     translations = Translations.load(settings.corpus_dir, settings.translations, documents)
     rows = [(i, lang, text) for i, u in enumerate(units) for lang, text in translations.unit_versions(u).items()]
     unit_vectors = _embed(embedder, [unit_text(units[i], t) for i, _, t in rows], progress, "units")
+    # Questions are compared with questions: both sides are encoded as queries.
+    asked, asked_problems = load_asked(settings.corpus_dir, units)
+    asked_vectors = _embed(embedder, [q.text for q in asked], progress, "questions", queries=True)
 
     folder = settings.index_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,6 +189,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     (folder / "units.json").write_text(json.dumps(unit_table, ensure_ascii=False), encoding="utf-8")
     faiss.write_index(faiss_index(unit_vectors, "flat"), str(folder / "units.faiss"))
     BM25([char_ngrams(unit_text(units[i], t)) for i, _, t in rows]).save(folder, "unit_ngrams")
+    with (folder / "asked.npz").open("wb") as f:
+        np.savez(f, vectors=asked_vectors, unit=np.array([q.unit_index for q in asked], dtype=np.int64))
     glossary = Glossary.load()
     doc_order = sorted(info)
     doc_concepts: dict[str, list[str]] = {d: [] for d in doc_order}
@@ -200,6 +209,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         "glossary_fingerprint": glossary_fingerprint(),
         "units_fingerprint": units_fingerprint(),
         "translations_fingerprint": translations_fingerprint(settings.corpus_dir, settings.translations),
+        "asked_fingerprint": asked_fingerprint(settings.corpus_dir),
         "doc_order": doc_order,
         "chunking": CHUNKING,
         "documents": len(documents),
@@ -207,6 +217,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         "sentences": len(sentences),
         "units": len(units),
         "unit_versions": len(rows),
+        "asked_questions": len(asked),
+        "asked_problems": asked_problems,  # entries no unit matched: rewrite them for the edited text
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
         "texts_encoded": embedder.encoded,  # the rest came from earlier builds
@@ -253,6 +265,8 @@ def index_status(settings: Settings) -> IndexStatus:
         return IndexStatus(False, "stale: the corpus changed since the index was built")
     if manifest.get("translations_fingerprint") != translations_fingerprint(settings.corpus_dir, settings.translations):
         return IndexStatus(False, "stale: the translations or their setting changed since the index was built")
+    if manifest.get("asked_fingerprint") != asked_fingerprint(settings.corpus_dir):
+        return IndexStatus(False, "stale: the questions units answer changed since the index was built")
     for name, digest in manifest.get("files", {}).items():
         path = settings.index_dir / name
         if not path.exists():
@@ -286,6 +300,8 @@ def load_index(settings: Settings) -> Index:
         unit_of_row = np.array([r[0] for r in unit_table["rows"]], dtype=np.int64)
         row_language = [r[1] for r in unit_table["rows"]]
         unit_ngrams = BM25.load(folder, "unit_ngrams")
+        with np.load(folder / "asked.npz") as asked:
+            asked_vectors, asked_unit = asked["vectors"].astype(np.float32), asked["unit"].astype(np.int64)
     except Exception as exc:  # any unreadable part means the same thing: rebuild
         raise IndexUnusable(f"corrupt: {type(exc).__name__}: {exc}") from exc
     sizes = [len(c.sentences) for c in chunks]
@@ -294,10 +310,12 @@ def load_index(settings: Settings) -> Index:
         raise IndexUnusable("corrupt: vector counts do not match the chunk table")
     if len(unit_vectors) != len(unit_of_row):
         raise IndexUnusable("corrupt: vector counts do not match the unit table")
+    if len(asked_vectors) != len(asked_unit) or (len(asked_unit) and asked_unit.max() >= len(units)):
+        raise IndexUnusable("corrupt: the asked questions do not match the unit table")
     return Index(
         manifest, documents, chunks, chunk_index, sentence_vectors, offsets, ngrams, concepts, doc_order, chunk_doc,
         units, unit_vectors, unit_of_row, row_language, unit_ngrams, unit_chunks(units, chunks),
-        unit_table["seek_care"],
+        unit_table["seek_care"], asked_vectors.reshape(-1, unit_vectors.shape[1]), asked_unit,
     )
 
 

@@ -9,7 +9,8 @@ The query (bot/query.py) is the reading's focus, expanded with the domain glossa
 languages, so an English "herniated disc" also looks for "diskusprolaps".
 
 Hits are quote units (bot/units.py): a unit scores by its own closeness to the question (its best language
-version: the article's text or a stored translation) and by the score of the passage that holds it, so the
+version: the article's text or a stored translation), by the closest of the questions it is known to answer
+(bot/asked.py), and by the score of the passage that holds it, so the
 article and section found by passage retrieval keep deciding where an answer comes from, and the unit decides
 which lines of it are quoted."""
 
@@ -39,6 +40,7 @@ class Hit:
     unit: Unit | None = None
     unit_index: int = -1  # row in index.units
     unit_dense: float = 0.0  # cosine of query and the unit's closest language version
+    unit_asked: float = 0.0  # cosine of query and the closest question the unit answers (0: none stored)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class FusionWeights:
     dense_pool: int = 40  # candidates taken from each of the dense and lexical sides
     unit_dense: float = 0.6  # a unit's own cosine with the question
     unit_lexical: float = 0.1  # a unit's own n-gram evidence (any language version)
+    unit_asked: float = 0.6  # the closest question the unit is known to answer
     unit_passage: float = 1.0  # the fused score of the passage holding it
     units: int = 30  # unit hits returned: enough for the composer's intent preferences to choose from
 
@@ -157,23 +160,30 @@ class HybridRetriever:
             fused[rows] += self.weights.asked_section * self._section_kinds[kind][rows]
         return fused, dense, lexical
 
-    def unit_evidence(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per unit, the cosine and the n-gram evidence of its best language version."""
+    def unit_evidence(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit, the cosine and the n-gram evidence of its best language version, and the cosine of its
+        closest stored question (0 for a unit without any)."""
         index = self.index
         text = " ".join([query.borrowed, query.text, *query.expansion]).strip()
         lexical = index.unit_ngrams.normalised(char_ngrams(text))
         dense = index.unit_vectors @ vector
-        return np.maximum.reduceat(dense, self._unit_starts), np.maximum.reduceat(lexical, self._unit_starts)
+        asked = np.zeros(len(index.units), dtype=np.float32)
+        if len(index.asked_unit):
+            np.maximum.at(asked, index.asked_unit, index.asked_vectors @ vector)
+        return (np.maximum.reduceat(dense, self._unit_starts), np.maximum.reduceat(lexical, self._unit_starts),
+                asked)
 
     def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
         fused, dense, lexical = self.passages(query, vector)
-        unit_dense, unit_lexical = self.unit_evidence(query, vector)
+        unit_dense, unit_lexical, unit_asked = self.unit_evidence(query, vector)
         w = self.weights
         chunk_of = self.index.unit_chunk
-        score = w.unit_dense * unit_dense + w.unit_lexical * unit_lexical + w.unit_passage * fused[chunk_of]
+        score = (w.unit_dense * unit_dense + w.unit_lexical * unit_lexical + w.unit_asked * unit_asked
+                 + w.unit_passage * fused[chunk_of])
         order = [int(u) for u in np.argsort(-score)[:k] if np.isfinite(score[u])]
         return [
             Hit(self.index.chunks[chunk_of[u]], int(chunk_of[u]), float(score[u]), float(dense[chunk_of[u]]),
-                float(lexical[chunk_of[u]]), part, self.index.units[u], u, float(unit_dense[u]))
+                float(lexical[chunk_of[u]]), part, self.index.units[u], u, float(unit_dense[u]),
+                float(unit_asked[u]))
             for u in order
         ]

@@ -77,12 +77,13 @@ def test_a_unit_hit_adds_its_own_evidence_to_its_passage(builder, retriever, emb
     vector = vectors_of(embedder, query)[0]
     hits = retriever.search(query, vector, k=5)
     fused, _, _ = retriever.passages(query, vector)
-    dense, lexical = retriever.unit_evidence(query, vector)
+    dense, lexical, asked = retriever.unit_evidence(query, vector)
     w = retriever.weights
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     for h in hits:
         assert h.unit is retriever.index.units[h.unit_index] and h.row == retriever.index.unit_chunk[h.unit_index]
-        expected = w.unit_dense * dense[h.unit_index] + w.unit_lexical * lexical[h.unit_index] + fused[h.row]
+        u = h.unit_index
+        expected = w.unit_dense * dense[u] + w.unit_lexical * lexical[u] + w.unit_asked * asked[u] + fused[h.row]
         assert h.score == pytest.approx(expected, abs=1e-5)
     assert "3 x 15 repetitioner" in hits[0].unit.text
 
@@ -95,7 +96,7 @@ def test_every_language_version_of_a_unit_folds_into_the_unit(retriever, embedde
     rows = np.flatnonzero(index.unit_of_row == unit)
     vector = index.unit_vectors[rows[-1]]  # a question that is exactly the last language version
     query = Query("x", "en", (), (), "", ())
-    dense, _ = retriever.unit_evidence(query, vector)
+    dense, _, _ = retriever.unit_evidence(query, vector)
     assert dense[unit] == pytest.approx(float(np.max(index.unit_vectors[rows] @ vector)), abs=1e-5)
 
 
