@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.index import Index
 from bot.reply import Citation, Quote
@@ -41,7 +41,7 @@ LEAD_FLOOR = 0.05  # a unit with what the intent asks for leads when its retriev
 
 def load_templates(data_dir: Path = DATA_DIR) -> dict[str, dict]:
     return {
-        path.parent.name: yaml.safe_load(path.read_text(encoding="utf-8"))
+        path.parent.name: yamlfile.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((data_dir / "lang").glob("*/templates.yaml"))
     }
 
@@ -57,7 +57,7 @@ class IntentPreference:
 
 
 def load_intents(path: Path = DATA_DIR / "answer_intents.yaml") -> dict[str, IntentPreference]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     return {name: IntentPreference(**(spec or {})) for name, spec in data.items()}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.config import LANGUAGES
 from bot.units import Unit
 
@@ -43,7 +44,7 @@ def load_asked(corpus_dir: Path, units: Sequence[Unit]) -> tuple[list[AskedQuest
     for path in asked_paths(corpus_dir):
         doc_id = path.stem
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             problems.append(f"{FOLDER}/{path.name}: unreadable ({type(exc).__name__})")
             continue

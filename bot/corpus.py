@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.config import DATA_DIR, LANGUAGES
 
 SECTION_SEPARATOR = " › "
@@ -175,7 +176,7 @@ def _split_front_matter(raw: str, path: Path) -> tuple[object, str, int]:
     else:
         raise CorpusError(f"{path}: front matter is not closed by a '---' line")
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end]))
+        meta = yamlfile.safe_load("\n".join(lines[1:end]))
     except yaml.YAMLError as exc:
         raise CorpusError(f"{path}: front matter is not valid YAML: {exc}") from exc
     return meta, "\n".join(lines[end + 1:]), end + 2
@@ -272,7 +273,7 @@ def abbreviations(language: str) -> frozenset[str]:
     path = DATA_DIR / "lang" / language / "abbreviations.yaml"
     if not path.is_file():
         raise ValueError(f"no abbreviation list for language {language!r} ({path})")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     return frozenset(str(a).strip().lower() for a in data.get("abbreviations") or [])
 
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.glossary import Glossary
 from bot.query import Query
@@ -46,7 +45,7 @@ class GateThresholds:
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "gate.yaml") -> GateThresholds:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name != "broad_sites"},
                    broad_sites=frozenset(data.get("broad_sites", ())))
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-import yaml
 
+from bot import yamlfile
 from bot.asked import asked_fingerprint, load_asked
 from bot.build_vectors import BuildVectors
 from bot.config import DATA_DIR, Settings
@@ -99,7 +99,7 @@ def units_fingerprint(data_dir: Path = DATA_DIR) -> str:
     makes it stale; the other cues in the same files (roles) are read at load time and do not."""
     digest = hashlib.sha256()
     for path in sorted((data_dir / "lang").glob("*/roles.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         digest.update(json.dumps({k: data.get(k) for k in UNIT_CUES}, sort_keys=True).encode())
     return digest.hexdigest()
 

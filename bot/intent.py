@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.glossary import folded_forms
 from bot.text import fold
@@ -33,11 +32,11 @@ class IntentCues:
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> IntentCues:
-        spec = yaml.safe_load((data_dir / "intents.yaml").read_text(encoding="utf-8"))
+        spec = yamlfile.safe_load((data_dir / "intents.yaml").read_text(encoding="utf-8"))
         order = tuple(spec["order"])
         patterns: dict[str, dict[str, re.Pattern[str]]] = {}
         for path in sorted((data_dir / "lang").glob("*/intents.yaml")):
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
             unknown = set(raw) - set(order)
             if unknown:
                 raise ValueError(f"{path}: unknown intents {sorted(unknown)}; known: {order}")

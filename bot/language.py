@@ -33,8 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from bot import word_frequency, yamlfile
 from bot.config import DATA_DIR
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
@@ -44,7 +43,6 @@ _ASCII_SPELLINGS = {
     "é": ("e",), "è": ("e",), "ò": ("o",), "ô": ("o",), "ü": ("u", "ue"),
 }
 # libyaml's parser reads the marker lists ~10x faster than the pure-Python one (start-up time counts).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _langdetect_lock = threading.Lock()
 
 
@@ -210,9 +208,7 @@ class LanguageDetector:
         t = self.tuning
         if len(token) < t.frequency_min_length or len(self._wordlists) < 2:
             return None
-        from wordfreq import zipf_frequency
-
-        zipf = {lang: zipf_frequency(token, code, wordlist="small") for lang, code in self._wordlists.items()}
+        zipf = {lang: word_frequency.zipf(token, code) for lang, code in self._wordlists.items()}
         first, second = sorted(zipf, key=zipf.get, reverse=True)[:2]
         return first if zipf[first] - zipf[second] >= t.frequency_gap else None
 
@@ -262,7 +258,7 @@ def _ascii_spellings(word: str) -> set[str]:
 
 
 def _read_yaml(path: Path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    return yamlfile.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _tokens(text: str) -> list[str]:

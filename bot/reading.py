@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.corpus import abbreviations
 from bot.glossary import ConceptMatch, Glossary, folded_forms
@@ -74,7 +73,7 @@ class ReadingCues:
 
     @classmethod
     def load(cls, path: Path) -> ReadingCues:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         language = path.parent.name
         try:
             abbrevs = abbreviations(language)
@@ -189,7 +188,7 @@ class Reader:
     @classmethod
     def load(cls, glossary: Glossary, data_dir: Path = DATA_DIR) -> Reader:
         cues = {p.parent.name: ReadingCues.load(p) for p in sorted((data_dir / "lang").glob("*/reading.yaml"))}
-        gate = yaml.safe_load((data_dir / "gate.yaml").read_text(encoding="utf-8"))
+        gate = yamlfile.safe_load((data_dir / "gate.yaml").read_text(encoding="utf-8"))
         return cls(glossary, cues, IntentCues.load(data_dir), frozenset(gate.get("broad_sites", ())))
 
     # -- the whole reading -----------------------------------------------------------------------------

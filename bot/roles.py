@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.text import fold
 from bot.units import Unit, display_text
@@ -36,7 +35,7 @@ class LanguageCues:
 
     @classmethod
     def load(cls, path: Path) -> LanguageCues:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
         data = data or {}
         features = {name: re.compile(p) for name, p in (data.get("features") or {}).items()}
         return cls(*(_patterns(data.get(k)) for k in (
@@ -54,7 +53,7 @@ class Overrides:
     def load(cls, path: Path, known: set[str]) -> Overrides:
         if not path.is_file():
             return cls()
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         sections = {str(k): str(v) for k, v in (data.get("sections") or {}).items()}
         units = tuple((str(u["starts"]), str(u["role"])) for u in data.get("units") or [])
         for role in [*sections.values(), *(r for _, r in units)]:
@@ -76,7 +75,7 @@ class RoleBook:
 
     @classmethod
     def load(cls, corpus_dir: Path, seek_care: dict[str, set[str]], data_dir: Path = DATA_DIR) -> RoleBook:
-        spec = yaml.safe_load((data_dir / "roles.yaml").read_text(encoding="utf-8"))
+        spec = yamlfile.safe_load((data_dir / "roles.yaml").read_text(encoding="utf-8"))
         known = set(spec["roles"])
         cues = {p.parent.name: LanguageCues.load(p) for p in sorted((data_dir / "lang").glob("*/roles.yaml"))}
         overrides = {d: Overrides.load(Path(corpus_dir) / f"{d}.roles.yaml", known) for d in seek_care}

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.config import DATA_DIR, LANGUAGES
 from bot.corpus import Document, Segment, load_corpus, segments
 from bot.units import Unit, join_parts
@@ -44,7 +45,6 @@ HEADER_FIELDS = ("doc_id", "language", "source_language", "translator", "date", 
 ENTRY_FIELDS = ("id", "source", "text", "omit", "status", "reviewer", "reviewed", "note")
 STATUSES = ("unreviewed", "reviewed")
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-", "×": "x", "\u00a0": " ",
                          "\u202f": " ", "\u2009": " "})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -105,7 +105,7 @@ def load_file(path: Path, problems: list[str] | None = None) -> TranslationFile:
     reviewer) go to ``problems`` and the entry is read as well as it can be."""
     problems = problems if problems is not None else []
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
+        data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise TranslationFileError(f"{path.name}: cannot read the file ({exc})") from exc
     if not isinstance(data, dict):
@@ -182,7 +182,7 @@ def _entry(item: object, number: int, default_status: str, header: dict, problem
 
 @cache
 def _checks() -> dict:
-    return yaml.safe_load((DATA_DIR / "translation_checks.yaml").read_text(encoding="utf-8")) or {}
+    return yamlfile.safe_load((DATA_DIR / "translation_checks.yaml").read_text(encoding="utf-8")) or {}
 
 
 @cache
@@ -336,7 +336,7 @@ class Rendered:
 @cache
 def _labels(language: str) -> dict:
     path = DATA_DIR / "lang" / language / "translations.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return yamlfile.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def label(language: str, source_language: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.config import LANGUAGES, Settings
 from bot.corpus import load_corpus, segments
 from bot.translations import FOLDER, Translations
@@ -58,7 +59,7 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.output) if args.output else settings.corpus_dir / FOLDER / f"{args.doc}.{args.lang}.yaml"
     fresh = skeleton(settings.corpus_dir, args.doc, args.lang, args.translator)
     if path.exists() and args.update:
-        data, stale = updated(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, fresh)
+        data, stale = updated(yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}, fresh)
         path.write_text(dump(data), encoding="utf-8")
         blank = sum(1 for e in data["segments"] if not str(e.get("text") or "").strip() and not e.get("omit"))
         print(f"updated {path}: {blank} segment(s) to translate; {len(stale)} stale entr(ies) removed:")
@@ -96,7 +97,7 @@ def cmd_mark_reviewed(args: argparse.Namespace, settings: Settings) -> int:
     """Sign entries: status reviewed, reviewer, date. Only translated entries are signed; ids not in the file
     are an error so a typo is not a silent no-op."""
     path = Path(args.file)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     entries = data.get("segments") or []
     wanted = set(args.ids or [])
     unknown = wanted - {str(e.get("id")) for e in entries}

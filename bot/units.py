@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 from bot.corpus import SECTION_SEPARATOR, Document, Segment, segments
 from bot.text import fold
@@ -99,7 +98,7 @@ class UnitCues:
     @classmethod
     def load(cls, language: str, data_dir: Path = DATA_DIR) -> UnitCues:
         path = data_dir / "lang" / language / "roles.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
         data = data or {}
         exercise = [fold(c) for c in data.get("exercise_heading") or []]
         pattern = re.compile("|".join(re.escape(c) for c in exercise)) if exercise else None

@@ -128,7 +128,8 @@ def test_build_reports_a_stale_translation(corpus, capsys, monkeypatch):
     _write(path, data)
     monkeypatch.setattr(bot.index, "index_status", lambda settings: bot.index.IndexStatus(False, "missing"))
     monkeypatch.setattr(bot.index, "build_index", lambda settings, progress: {
-        "documents": 5, "chunks": 1, "sentences": 1, "model": "m", "dim": 1})
+        "documents": 5, "chunks": 1, "sentences": 1, "model": "m", "dim": 1, "asked_questions": 0,
+        "asked_problems": []})
     assert main(["--corpus", str(corpus), "--index", str(corpus.parent / "index"), "build"]) == 0
     out = capsys.readouterr().out
     assert "translations sv-halsena.en:" in out and "1 stale (original shown)" in out

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.text import fold
 
 GAP = -1  # a ``..`` slot in a compiled pattern
@@ -63,7 +64,6 @@ PATTERN_KINDS = {
     "turns.withdraw": "withdraw",  # the message takes back what was written before ("wrong chat")
 }
 SCOPES = ("match", "clause", "sentence")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _OE = re.compile(r"oe(?=[a-z])")  # "foelelse" = "følelse"; a final "oe" stays ("toe" is not "to")
 _TOKEN = re.compile(
     r"(?P<word>\d+(?:[.,/]\d+)?|[^\W_]+(?:['’\-][^\W_]+)*)"
@@ -81,7 +81,7 @@ def read_yaml(path: Path) -> dict:
     """A data file's mapping, or a RedFlagError naming the file."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_YAML_LOADER)
+            data = yamlfile.safe_load(f)
     except (OSError, yaml.YAMLError) as e:
         raise RedFlagError(f"{path}: {e}") from e
     if not isinstance(data, dict):

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot import yamlfile
 from bot.config import DATA_DIR
 
 NET_DIR = DATA_DIR / "redflag_net"
@@ -99,7 +100,7 @@ class Descriptions:
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise NetDataError(f"{path}: cannot be read as YAML ({exc})") from exc
 

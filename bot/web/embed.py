@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from bot import yamlfile
 from bot.config import DATA_DIR, DEFAULT_COUNTRY_BY_LANGUAGE, Settings
 from bot.validate import MAX_CHARS
 from bot.web.embed_clinic import Clinic
@@ -40,7 +40,7 @@ class FeedbackIn(BaseModel):
 
 @lru_cache(maxsize=1)
 def _countries() -> dict:
-    return (yaml.safe_load((DATA_DIR / "countries.yaml").read_text(encoding="utf-8")) or {}).get("countries") or {}
+    return (yamlfile.safe_load((DATA_DIR / "countries.yaml").read_text(encoding="utf-8")) or {}).get("countries") or {}
 
 
 def welcome_numbers(country: str, lang: str) -> list[dict]:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -102,7 +101,7 @@ def load_clinic(environ: Mapping[str, str] = os.environ) -> Clinic:
     path = environ.get("PAINBOT_CLINIC", "").strip()
     if path:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
         except OSError as e:
             raise ClinicError(f"PAINBOT_CLINIC={path}: {e.strerror}") from e
         if not isinstance(data, dict):

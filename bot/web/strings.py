@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.config import DATA_DIR
 
 REFERENCE_LANGUAGE = "en"
@@ -25,7 +24,7 @@ def load_ui_strings(lang_dir: Path = DATA_DIR / "lang") -> Mapping[str, Mapping[
     """Every language that has a ui.yaml, keyed by language code; all share the reference file's keys."""
     found = {}
     for path in sorted(lang_dir.glob("*/ui.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise UiStringsError(f"{path}: expected a mapping of string keys")
         found[path.parent.name] = data
