@@ -123,6 +123,9 @@ ORDINARY = [
     ("en", "I have pins and needles in my foot"),
     ("en", "My ankles swell in hot weather"),
     ("en", "I can't sleep because of the pain in my heel"),
+    # Both legs swell with exertion, one a little more: not a clot's one-sided swelling.
+    ("da", "Begge underben bliver hævede og ømme når jeg løber stærkt, mest det venstre"),
+    ("en", "Both my shins swell after hard runs, the left one slightly more than the right"),
 ]
 
 # Denied symptoms: a negation with its scope in each language.
