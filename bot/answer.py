@@ -27,8 +27,10 @@ from bot.units import display_text
 
 MAX_QUOTES = 4
 MIN_QUOTES = 2
-FLOOR = 0.06  # a unit this far below the best one is filler, not an answer
-SECOND_FLOOR = 0.12  # ... but the second quote may come from this far, when there is no closer one
+# A unit this far below the best one is filler, not an answer. (The scores hold the closest stored question's
+# cosine, which spreads the best unit from the rest: a narrower floor left a two-part question one quote.)
+FLOOR = 0.10
+SECOND_FLOOR = 0.16  # ... but the second quote may come from this far, when there is no closer one
 CONTEXT_PENALTY = 0.05  # a context unit says little on its own
 CARE_ROLES = ("seek_care", "warning_signs")
 MAX_CARE = 2  # care-advice units among a reply's quotes: they leave room for the answer
