@@ -151,6 +151,7 @@ def test_a_long_messages_backstory_is_not_read_window_by_window(net):
         "I'm 45 and have run for twenty years, mostly trails, and I coach a junior team twice a week. "
         "Last spring I changed jobs and now sit at a desk all day, which I am still getting used to. "
         "My heel hurts when I get up in the morning, and it eases after a few minutes of walking about. "
+        "My legs feel tired in the evening after the long days. "  # legs in the plural: where, not a sign
     )
     assert net.inputs(backstory + "Which shoes should I buy?") == []
     told = net.inputs(backstory + "Since yesterday my calf has been swollen and red. Which shoes should I buy?")

@@ -68,10 +68,12 @@ class Decision:
 class RedFlagRules:
     """The compiled rules of all languages."""
 
-    def __init__(self, categories: list[Category], analyser: Analyser, kept_levels: frozenset[str]):
+    def __init__(self, categories: list[Category], analyser: Analyser, kept_levels: frozenset[str],
+                 places: frozenset[str] = frozenset()):
         self.categories = categories
         self.analyser = analyser
         self.kept_levels = kept_levels
+        self.places = places  # concepts that say where, not what: no sign on their own
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> RedFlagRules:
@@ -87,7 +89,7 @@ class RedFlagRules:
             for g in ((r.get("all") or []) + [r.get("unless") or []] if isinstance(r, dict) else r)
             for c in ([g] if isinstance(g, str) else g)
         }
-        used |= set(spec.get("not_negatable") or ()) | set(spec.get("named") or ())
+        used |= set(spec.get("not_negatable") or ()) | set(spec.get("named") or ()) | set(spec.get("places") or ())
         used |= {x for c, to in (spec.get("yields") or {}).items() for x in (c, *to)}
         if used - declared:
             raise RedFlagError(f"{path}: concepts used but not declared: {sorted(used - declared)}")
@@ -113,7 +115,8 @@ class RedFlagRules:
             yields=tuple((c, frozenset(to)) for c, to in (spec.get("yields") or {}).items()),
         )
         kept = frozenset(settings.get("keep_escalating") or ())
-        return cls(categories, Analyser(patterns, atoms, match_settings), kept)
+        places = match_settings.not_negatable | frozenset(spec.get("places") or ())
+        return cls(categories, Analyser(patterns, atoms, match_settings), kept, places)
 
     def analyse(self, text: str) -> Analysis:
         return self.analyser.analyse(text)

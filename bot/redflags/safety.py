@@ -71,8 +71,7 @@ class Safety:
         """True when the rules read any sign in ``text`` beyond where it is (leg, side, body): the sentences of a
         long message the semantic net reads one by one. A sentence of backstory ("I'm 42 and run marathons")
         costs encoding time and gives the net chances to alarm by accident."""
-        sites = self.rules.analyser.settings.not_negatable
-        return any(m.concept not in sites for m in self.rules.analyse(text).matches)
+        return any(m.concept not in self.rules.places for m in self.rules.analyse(text).matches)
 
     def in_force(self, message: str, earlier_user_turns: Sequence[str]) -> list[str]:
         """The earlier turns that still count for both layers: none after a message that takes them back."""
