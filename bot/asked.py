@@ -7,7 +7,8 @@ stored question; retrieval scores a unit by its closest one (bot/retrieve.py). T
 
 File format: ``units:`` a list of ``{unit: <the unit's first segment id>, asked: {<language>: [questions]}}``;
 ``asked: {}`` marks a unit that answers nothing on its own. A unit whose text changed has a new id: its entry
-is reported as unknown (``painbot build``) until it is rewritten."""
+is reported as unknown (``painbot build``) until it is rewritten. An article without a file (one just added)
+is not held back: its units stand in with their own closeness to the question (bot/retrieve.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ class AskedQuestion:
 
 def asked_paths(corpus_dir: Path) -> list[Path]:
     return sorted((Path(corpus_dir) / FOLDER).glob("*.yaml"))
+
+
+def asked_documents(corpus_dir: Path) -> set[str]:
+    """The articles whose units have their questions written (a file each)."""
+    return {path.stem for path in asked_paths(corpus_dir)}
 
 
 def load_asked(corpus_dir: Path, units: Sequence[Unit]) -> tuple[list[AskedQuestion], list[str]]:

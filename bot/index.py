@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 
 from bot import yamlfile
-from bot.asked import asked_fingerprint, load_asked
+from bot.asked import asked_documents, asked_fingerprint, load_asked
 from bot.build_vectors import BuildVectors
 from bot.config import DATA_DIR, Settings
 from bot.corpus import Chunk, chunk_corpus, corpus_fingerprint, load_corpus
@@ -30,7 +30,7 @@ from bot.redflags import semantic as redflag_net  # layer 2 of the red flags: it
 from bot.translations import Translations, translations_fingerprint
 from bot.units import UNIT_CUES, Part, Unit, cut_units
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CHUNKING = {"min_chars": 200, "max_chars": 900}
 FILES = ("chunks.json", "chunks.faiss", "sentences.faiss", "ngrams.npz", "ngrams.json", "concepts.npz",
          "concepts.json", "units.json", "units.faiss", "unit_ngrams.npz", "unit_ngrams.json", "asked.npz")
@@ -78,6 +78,7 @@ class Index:
     seek_care: dict[str, list[str]]  # doc_id -> the article's seek-care headings
     asked_vectors: np.ndarray  # (n_questions, dim): the questions units answer, encoded as queries
     asked_unit: np.ndarray  # question row -> unit index
+    asked_written: np.ndarray  # unit index -> whether its article's questions are written
 
 
 class IndexUnusable(RuntimeError):
@@ -190,7 +191,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     faiss.write_index(faiss_index(unit_vectors, "flat"), str(folder / "units.faiss"))
     BM25([char_ngrams(unit_text(units[i], t)) for i, _, t in rows]).save(folder, "unit_ngrams")
     with (folder / "asked.npz").open("wb") as f:
-        np.savez(f, vectors=asked_vectors, unit=np.array([q.unit_index for q in asked], dtype=np.int64))
+        written = asked_documents(settings.corpus_dir)
+        np.savez(f, vectors=asked_vectors, unit=np.array([q.unit_index for q in asked], dtype=np.int64),
+                 written=np.array([u.doc_id in written for u in units], dtype=bool))
     glossary = Glossary.load()
     doc_order = sorted(info)
     doc_concepts: dict[str, list[str]] = {d: [] for d in doc_order}
@@ -302,6 +305,7 @@ def load_index(settings: Settings) -> Index:
         unit_ngrams = BM25.load(folder, "unit_ngrams")
         with np.load(folder / "asked.npz") as asked:
             asked_vectors, asked_unit = asked["vectors"].astype(np.float32), asked["unit"].astype(np.int64)
+            asked_written = asked["written"].astype(bool)
     except Exception as exc:  # any unreadable part means the same thing: rebuild
         raise IndexUnusable(f"corrupt: {type(exc).__name__}: {exc}") from exc
     sizes = [len(c.sentences) for c in chunks]
@@ -310,12 +314,13 @@ def load_index(settings: Settings) -> Index:
         raise IndexUnusable("corrupt: vector counts do not match the chunk table")
     if len(unit_vectors) != len(unit_of_row):
         raise IndexUnusable("corrupt: vector counts do not match the unit table")
-    if len(asked_vectors) != len(asked_unit) or (len(asked_unit) and asked_unit.max() >= len(units)):
+    if len(asked_vectors) != len(asked_unit) or len(asked_written) != len(units) or (
+            len(asked_unit) and asked_unit.max() >= len(units)):
         raise IndexUnusable("corrupt: the asked questions do not match the unit table")
     return Index(
         manifest, documents, chunks, chunk_index, sentence_vectors, offsets, ngrams, concepts, doc_order, chunk_doc,
         units, unit_vectors, unit_of_row, row_language, unit_ngrams, unit_chunks(units, chunks),
-        unit_table["seek_care"], asked_vectors.reshape(-1, unit_vectors.shape[1]), asked_unit,
+        unit_table["seek_care"], asked_vectors.reshape(-1, unit_vectors.shape[1]), asked_unit, asked_written,
     )
 
 

@@ -40,7 +40,7 @@ class Hit:
     unit: Unit | None = None
     unit_index: int = -1  # row in index.units
     unit_dense: float = 0.0  # cosine of query and the unit's closest language version
-    unit_asked: float = 0.0  # cosine of query and the closest question the unit answers (0: none stored)
+    unit_asked: float = 0.0  # cosine of query and the closest question the unit answers (see unit_evidence)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,8 @@ class HybridRetriever:
 
     def unit_evidence(self, query: Query, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per unit, the cosine and the n-gram evidence of its best language version, and the cosine of its
-        closest stored question (0 for a unit without any)."""
+        closest stored question: 0 for a unit its article's questions leave out (it answers nothing alone),
+        and the unit's own cosine for a unit of an article whose questions are not written yet."""
         index = self.index
         text = " ".join([query.borrowed, query.text, *query.expansion]).strip()
         lexical = index.unit_ngrams.normalised(char_ngrams(text))
@@ -170,8 +171,8 @@ class HybridRetriever:
         asked = np.zeros(len(index.units), dtype=np.float32)
         if len(index.asked_unit):
             np.maximum.at(asked, index.asked_unit, index.asked_vectors @ vector)
-        return (np.maximum.reduceat(dense, self._unit_starts), np.maximum.reduceat(lexical, self._unit_starts),
-                asked)
+        dense = np.maximum.reduceat(dense, self._unit_starts)
+        return dense, np.maximum.reduceat(lexical, self._unit_starts), np.where(index.asked_written, asked, dense)
 
     def _search(self, query: Query, vector: np.ndarray, k: int, part: int = 0) -> list[Hit]:
         fused, dense, lexical = self.passages(query, vector)

@@ -112,3 +112,21 @@ def test_an_edited_questions_file_makes_the_index_stale(tmp_path, settings, inde
     assert len(rebuilt.asked_unit) == len(index.asked_unit) and index_status(own).ok
     problem = "asked/sv-halsena.yaml: unit abcdefabcdef is not a unit of sv-halsena"
     assert rebuilt.manifest["asked_problems"] == [problem]
+
+
+def test_an_article_without_questions_is_not_held_back(tmp_path, settings, embedder):
+    """A clinic's new article has no questions yet: its units stand in with their own cosine, so retrieval
+    still finds it; an article that has its file keeps 0 for the units the file leaves out."""
+    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
+    (tmp_path / "corpus" / "asked" / "no-haelspore.yaml").unlink()
+    own = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    index = ensure_index(own, embedder)
+    heel = np.array([u.doc_id == "no-haelspore" for u in index.units])
+    assert not index.asked_written[heel].any() and index.asked_written[~heel].all()
+    retriever = HybridRetriever(index)
+    question = "Hva er en hælspore?"
+    query = QueryBuilder(Glossary.load()).from_text(question, "nb")
+    vector = embedder.queries([query.dense_text])[0]
+    dense, _, asked = retriever.unit_evidence(query, vector)
+    assert np.allclose(asked[heel], dense[heel])
+    assert retriever.search(query, vector)[0].unit.doc_id == "no-haelspore"
