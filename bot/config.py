@@ -40,12 +40,14 @@ def default_index_dir(corpus_dir: Path, model: str, translations: str = "on") ->
     and never writes into the current one. Keyed by the corpus's content, the model and the translations
     setting (which language versions are indexed): another corpus, model or setting gets its own folder, so
     switching back and forth never rebuilds; a missing corpus is keyed by its path (the build then says what
-    is wrong)."""
+    is wrong). The index format is in the key too: two painbot versions on one machine (a server still running
+    while an upgrade is tested) would otherwise rebuild the one folder in turn, under each other's readers."""
     from bot.corpus import corpus_fingerprint
+    from bot.index import FORMAT_VERSION
 
     corpus = Path(corpus_dir)
     basis = corpus_fingerprint(corpus) if corpus.is_dir() else f"path:{corpus.resolve()}"
-    key = hashlib.sha256(f"{basis}\0{model}\0{translations}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{basis}\0{model}\0{translations}\0{FORMAT_VERSION}".encode()).hexdigest()[:16]
     return cache_root() / "index" / f"{file_safe(model, 40)}-{key}"
 
 

@@ -96,3 +96,15 @@ def test_each_translations_setting_has_its_own_default_index(tmp_path, monkeypat
     assert len(set(folders.values())) == 3 and all(f.is_relative_to(tmp_path) for f in folders.values())
     assert Settings(index_dir=None).with_overrides(translations="off").index_dir == folders["off"]
     assert Settings(index_dir=tmp_path / "mine", translations="off").index_dir == tmp_path / "mine"
+
+
+def test_each_index_format_has_its_own_default_index(tmp_path, monkeypatch):
+    """Two painbot versions on one machine (a server still running while an upgrade is tested) must not
+    rebuild one cache folder in turn under each other's readers: the index format is part of its key."""
+    import bot.index
+    from bot.config import Settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    current = Settings(index_dir=None).index_dir
+    monkeypatch.setattr(bot.index, "FORMAT_VERSION", bot.index.FORMAT_VERSION + 1)
+    assert Settings(index_dir=None).index_dir != current
