@@ -12,7 +12,6 @@ is not held back: its units stand in with their own closeness to the question (b
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 
 from bot import yamlfile
 from bot.config import LANGUAGES
+from bot.corpus import files_fingerprint
 from bot.units import Unit
 
 FOLDER = "asked"
@@ -73,8 +73,4 @@ def load_asked(corpus_dir: Path, units: Sequence[Unit]) -> tuple[list[AskedQuest
 
 def asked_fingerprint(corpus_dir: Path) -> str:
     """Hash of every questions file: their vectors are in the index, so an edit makes it stale."""
-    digest = hashlib.sha256()
-    for path in asked_paths(corpus_dir):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return files_fingerprint(asked_paths(corpus_dir))

@@ -9,15 +9,13 @@ this model. Only the project's own texts pass through here, at build time; what 
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from bot.config import cache_root, file_safe
+from bot.config import cache_root, file_safe, write_atomically
 from bot.embed import Embedder
 
 
@@ -69,11 +67,8 @@ class BuildVectors:
         a file). A folder that cannot be written only costs the next build its time."""
         if not self.encoded:
             return
+        keys, vectors = np.array(list(self.known)), np.vstack(list(self.known.values()))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
-            with os.fdopen(handle, "wb") as f:
-                np.savez(f, keys=np.array(list(self.known)), vectors=np.vstack(list(self.known.values())))
-            os.replace(temp, self.path)
+            write_atomically(self.path, lambda f: np.savez(f, keys=keys, vectors=vectors))
         except OSError as exc:
             print(f"painbot: could not keep the build's vectors in {self.path} ({exc})", file=sys.stderr)

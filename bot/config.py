@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -28,6 +31,20 @@ def cache_root() -> Path:
     """The per-user cache folder: $XDG_CACHE_HOME/painbot, else ~/.cache/painbot."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "painbot"
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """A cache file written whole or not at all: a process running beside this one never reads half a file.
+    Raises OSError when the folder cannot be written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            write(f)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def file_safe(name: str, limit: int) -> str:

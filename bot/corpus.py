@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -159,8 +159,13 @@ def load_document(path: Path) -> Document:
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
     """SHA-256 over the corpus files' names and bytes: any edit, addition or removal changes it."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(corpus_dir).glob("*.md")):
+    return files_fingerprint(sorted(Path(corpus_dir).glob("*.md")))
+
+
+def files_fingerprint(paths: Sequence[Path], setting: str = "") -> str:
+    """SHA-256 over a setting and the files' names and bytes, for whatever the index was built from."""
+    digest = hashlib.sha256(setting.encode() + b"\0" if setting else b"")
+    for path in paths:
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -24,7 +24,6 @@ File format::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -36,7 +35,7 @@ import yaml
 
 from bot import yamlfile
 from bot.config import DATA_DIR, LANGUAGES
-from bot.corpus import Document, Segment, load_corpus, segments
+from bot.corpus import Document, Segment, files_fingerprint, load_corpus, segments
 from bot.units import Unit, join_parts
 
 MODES = ("on", "reviewed-only", "off")
@@ -446,8 +445,4 @@ def check_corpus(corpus_dir: Path, mode: str = "on") -> list[str]:
 def translations_fingerprint(corpus_dir: Path, mode: str) -> str:
     """Hash of the setting and every translation file: indexed language versions depend on both, so an edited
     translation or another setting makes the index stale."""
-    digest = hashlib.sha256(check_mode(mode).encode() + b"\0")
-    for path in translation_paths(corpus_dir):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return files_fingerprint(translation_paths(corpus_dir), check_mode(mode))

@@ -8,14 +8,14 @@ so an upgraded wordfreq writes a new one."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
-import os
 import pickle
 from functools import cache
 from pathlib import Path
 
-from bot.config import cache_root
+from bot.config import cache_root, write_atomically
 
 WORDLIST = "small"
 
@@ -47,14 +47,8 @@ def _table(language: str) -> dict[str, float] | None:
     from wordfreq import get_frequency_dict, zipf_frequency
 
     table = {w: zipf_frequency(w, language, wordlist=WORDLIST) for w in get_frequency_dict(language, WORDLIST)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as f:
-            pickle.dump(table, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)  # whole or absent: a reader never sees half a file
-    except OSError:
-        pass  # a read-only cache folder costs the next start time, nothing else
+    with contextlib.suppress(OSError):  # a read-only cache folder costs the next start time, nothing else
+        write_atomically(path, lambda f: pickle.dump(table, f, protocol=pickle.HIGHEST_PROTOCOL))
     return table
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 import yaml
 from wordfreq import zipf_frequency
 
@@ -44,3 +45,20 @@ def test_kept_word_lists_answer_what_wordfreq_answers(tmp_path, monkeypatch):
         assert word_frequency.zipf("hælspore", "da") != 7.5
     finally:
         word_frequency._table.cache_clear()
+
+
+def test_a_failed_cache_write_leaves_the_old_file_and_no_partial_one(tmp_path):
+    from bot.config import write_atomically
+
+    path = tmp_path / "kept.pickle"
+    path.write_bytes(b"old")
+
+    def fails(f):
+        f.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(path, fails)
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["kept.pickle"]
+    write_atomically(path, lambda f: f.write(b"new"))
+    assert path.read_bytes() == b"new" and len(list(tmp_path.iterdir())) == 1
